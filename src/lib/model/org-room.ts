@@ -1,0 +1,81 @@
+/**
+ * The `org` room: the public directory every signed-in person reads. Only the server writes it,
+ * from its own tables; clients read it.
+ *
+ * Y.Doc shape:
+ *   getMap('organisation')  'name' → string
+ *   getMap('people')        person id → DirectoryPerson (a plain JSON value, replaced whole)
+ *   getMap('groups')        group id → DirectoryGroup
+ *   getMap('spaces')        space id → DirectorySpace (only spaces whose audience is everyone;
+ *                           a space targeted at groups is listed to its audience by `/api/me`)
+ */
+import * as Y from 'yjs';
+
+export interface DirectoryPerson {
+  id: string;
+  name: string;
+  title: string;
+  email: string;
+  role: 'admin' | 'editor' | 'staff';
+  active: boolean;
+  groupIds: string[];
+}
+
+export interface DirectoryGroup {
+  id: string;
+  kind: 'department' | 'location' | 'team';
+  name: string;
+}
+
+export interface DirectorySpace {
+  id: string;
+  name: string;
+  description: string;
+  kind: 'news' | 'community' | 'project';
+  audience: 'everyone' | 'groups';
+  audienceGroupIds: string[];
+  postingPolicy: 'members' | 'editors';
+  kioskVisible: boolean;
+}
+
+export interface Directory {
+  organisation: { name: string };
+  people: DirectoryPerson[];
+  groups: DirectoryGroup[];
+  spaces: DirectorySpace[];
+}
+
+type Entry = { id: string };
+
+function syncMap<T extends Entry>(map: Y.Map<unknown>, entries: T[]): void {
+  const wanted = new Map(entries.map((e) => [e.id, e]));
+  for (const key of [...map.keys()]) if (!wanted.has(key)) map.delete(key);
+  for (const [id, entry] of wanted) {
+    if (JSON.stringify(map.get(id)) !== JSON.stringify(entry)) map.set(id, entry);
+  }
+}
+
+/**
+ * Makes the directory room equal to `directory`, changing only what differs (so an unchanged
+ * directory produces no update). Call inside `doc.transact(…, origin)`.
+ */
+export function writeDirectory(doc: Y.Doc, directory: Directory): void {
+  const organisation = doc.getMap<string>('organisation');
+  if (organisation.get('name') !== directory.organisation.name) {
+    organisation.set('name', directory.organisation.name);
+  }
+  syncMap(doc.getMap('people'), directory.people);
+  syncMap(doc.getMap('groups'), directory.groups);
+  syncMap(doc.getMap('spaces'), directory.spaces);
+}
+
+/** Reads the directory from an `org` room. */
+export function readDirectory(doc: Y.Doc): Directory {
+  const values = <T>(name: string) => [...doc.getMap<T>(name).values()];
+  return {
+    organisation: { name: doc.getMap<string>('organisation').get('name') ?? '' },
+    people: values<DirectoryPerson>('people'),
+    groups: values<DirectoryGroup>('groups'),
+    spaces: values<DirectorySpace>('spaces')
+  };
+}

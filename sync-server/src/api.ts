@@ -1,0 +1,413 @@
+/**
+ * The JSON API under `/api`: first-run set-up, sign-in and sessions, the signed-in person's
+ * view (`/api/me`), and the admin's management of people, groups and spaces.
+ *
+ * Contract for every reply that is not a success: `{ error: 'machine-reason', message: 'Human
+ * sentence.' }` with a fitting status. Bodies are validated with JSON schemas by a strict Ajv
+ * of our own (no type coercion, unknown properties refused rather than silently dropped), and
+ * limited to 64 KiB.
+ *
+ * Authentication is a session token, from the `fika_session` cookie (browsers) or an
+ * `Authorization: Bearer` header (other clients). A cookie-authenticated request that changes
+ * something must come from the app's own origin (or a configured one): SameSite=Lax already
+ * keeps the cookie off cross-site posts, and the Origin check covers sibling sites.
+ */
+import type {
+  FastifyBaseLogger,
+  FastifyError,
+  FastifyInstance,
+  FastifyReply,
+  FastifyRequest,
+  RawServerDefault
+} from 'fastify';
+import type { RawReplyDefaultExpression, RawRequestDefaultExpression } from 'fastify';
+import fastifyCookie from '@fastify/cookie';
+import { Ajv } from 'ajv';
+import addFormats from 'ajv-formats';
+import type { Config } from './config';
+import type { ServerEvents } from './events';
+import { credentialFromRequest, SESSION_COOKIE, type Auth, type Session, type TokenSource } from './auth';
+import { OrgError, type Org, type OrgErrorReason, type User } from './org';
+import { hashPassword } from './passwords';
+import * as schemas from './api-schemas';
+
+export interface ApiDeps {
+  org: Org;
+  auth: Auth;
+  config: Config;
+  events: ServerEvents;
+}
+
+/** Largest request body accepted under /api. */
+export const API_BODY_LIMIT = 64 * 1024;
+
+/** A refusal with a status, a machine-readable reason and a human sentence. */
+export class ApiError extends Error {
+  constructor(
+    readonly statusCode: number,
+    readonly error: string,
+    message: string
+  ) {
+    super(message);
+    this.name = 'ApiError';
+  }
+}
+
+const ORG_ERROR_STATUS: Record<OrgErrorReason, [number, string]> = {
+  invalid: [400, 'invalid-request'],
+  'not-found': [404, 'not-found'],
+  'email-taken': [409, 'email-taken'],
+  'id-taken': [409, 'id-taken'],
+  'group-exists': [409, 'group-exists'],
+  'invalid-audience': [400, 'invalid-audience'],
+  'last-admin': [409, 'last-admin'],
+  'already-set-up': [409, 'already-set-up']
+};
+
+interface AuthContext {
+  user: User;
+  session: Session;
+  source: TokenSource;
+}
+
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+/** Sessions as shown to their owner: never the token or its hash. */
+function publicSession(session: Session, currentId: string) {
+  return {
+    id: session.id,
+    createdAt: new Date(session.createdAt).toISOString(),
+    expiresAt: new Date(session.expiresAt).toISOString(),
+    lastSeenAt: new Date(session.lastSeenAt).toISOString(),
+    userAgent: session.userAgent,
+    current: session.id === currentId
+  };
+}
+
+function createAjv(): Ajv {
+  // Fastify's default Ajv coerces types and strips unknown properties; the API refuses both.
+  const ajv = new Ajv({ allErrors: false, coerceTypes: false, removeAdditional: false, useDefaults: false });
+  addFormats(ajv, ['email']);
+  return ajv;
+}
+
+/**
+ * Registers the API routes under `/api` on `app` (and @fastify/cookie if it is not registered
+ * yet). Await it before `listen`.
+ */
+export async function registerApi<L extends FastifyBaseLogger>(
+  app: FastifyInstance<RawServerDefault, RawRequestDefaultExpression, RawReplyDefaultExpression, L>,
+  deps: ApiDeps
+): Promise<void> {
+  const { org, auth, config } = deps;
+  if (!app.hasReplyDecorator('setCookie')) await app.register(fastifyCookie);
+  const ajv = createAjv();
+  const contexts = new WeakMap<FastifyRequest, AuthContext>();
+
+  const cookieOptions = (request: FastifyRequest) => ({
+    httpOnly: true,
+    sameSite: 'lax' as const,
+    path: '/',
+    secure:
+      config.cookieSecure === 'always' || (config.cookieSecure === 'auto' && request.protocol === 'https')
+  });
+
+  const signedIn = (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    token: string,
+    user: User,
+    session: Session
+  ) => {
+    void reply.setCookie(SESSION_COOKIE, token, {
+      ...cookieOptions(request),
+      maxAge: Math.floor(config.sessionTtlMs / 1000)
+    });
+    return { token, user, expiresAt: new Date(session.expiresAt).toISOString() };
+  };
+
+  const originAllowed = (request: FastifyRequest): boolean => {
+    const origin = request.headers.origin;
+    if (origin === undefined) return true;
+    return origin === `${request.protocol}://${request.host}` || config.allowedOrigins.includes(origin);
+  };
+
+  /** preHandler: a valid session, or 401. */
+  const requireUser = async (request: FastifyRequest, reply: FastifyReply) => {
+    const credential = credentialFromRequest(request.headers);
+    const found = credential ? auth.authenticate(credential.token) : null;
+    if (!credential || !found) {
+      return reply.code(401).send({ error: 'unauthorized', message: 'Sign in first.' });
+    }
+    if (credential.source === 'cookie' && !SAFE_METHODS.has(request.method) && !originAllowed(request)) {
+      return reply
+        .code(403)
+        .send({ error: 'forbidden-origin', message: 'This request came from a site that may not make it.' });
+    }
+    contexts.set(request, { ...found, source: credential.source });
+  };
+
+  /** preHandler after requireUser: an admin, or 403. */
+  const requireAdmin = async (request: FastifyRequest, reply: FastifyReply) => {
+    if (contexts.get(request)?.user.role !== 'admin') {
+      return reply.code(403).send({ error: 'forbidden', message: 'Only an admin may do that.' });
+    }
+  };
+
+  /** The session a preHandler accepted; a route without one is a programming error. */
+  const authOf = (request: FastifyRequest): AuthContext => {
+    const context = contexts.get(request);
+    if (!context) throw new Error('Route is missing the requireUser preHandler');
+    return context;
+  };
+
+  const signedInOnly = { preHandler: requireUser };
+  const adminOnly = { preHandler: [requireUser, requireAdmin] };
+
+  await app.register(
+    async (api) => {
+      api.setValidatorCompiler(({ schema }) => ajv.compile(schema));
+      api.addHook('onRoute', (route) => {
+        route.bodyLimit ??= API_BODY_LIMIT;
+      });
+
+      api.setErrorHandler((thrown, request, reply) => {
+        const error = (
+          thrown instanceof Error ? thrown : new Error(String(thrown))
+        ) as Partial<FastifyError> & Error;
+        if (error instanceof ApiError) {
+          return reply.code(error.statusCode).send({ error: error.error, message: error.message });
+        }
+        if (error instanceof OrgError) {
+          const [status, reason] = ORG_ERROR_STATUS[error.reason];
+          return reply.code(status).send({ error: reason, message: error.message });
+        }
+        if (error.validation) {
+          return reply
+            .code(400)
+            .send({ error: 'invalid-request', message: `Invalid request: ${error.message}.` });
+        }
+        if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+          return reply.code(413).send({ error: 'too-large', message: 'The request body is too large.' });
+        }
+        if (error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
+          return reply.code(415).send({ error: 'unsupported-media-type', message: 'Send JSON.' });
+        }
+        const status = error.statusCode ?? 500;
+        if (status >= 400 && status < 500) {
+          return reply
+            .code(status)
+            .send({ error: 'invalid-request', message: 'The request could not be read.' });
+        }
+        request.log.error({ err: error }, 'api request failed');
+        return reply
+          .code(500)
+          .send({ error: 'internal-error', message: 'Something went wrong on the server.' });
+      });
+
+      api.setNotFoundHandler((_request, reply) =>
+        reply.code(404).send({ error: 'not-found', message: 'There is no such API endpoint.' })
+      );
+
+      // ---- set-up ----
+
+      api.get('/setup', async () => ({ needed: org.userCount() === 0 }));
+
+      api.post<{ Body: schemas.SetupBody }>(
+        '/setup',
+        { schema: { body: schemas.setupBody } },
+        async (request, reply) => {
+          // Checked before hashing so a finished set-up costs no scrypt; org.setUp checks again atomically.
+          if (org.userCount() > 0) throw new OrgError('already-set-up', 'Fika is already set up.');
+          const { organisation, name, email, password } = request.body;
+          const passwordHash = await hashPassword(password);
+          const user = org.setUp({ organisation, name, email, passwordHash });
+          const { token, session } = auth.createSession(user.id, request.headers['user-agent'] ?? '');
+          return signedIn(request, reply, token, user, session);
+        }
+      );
+
+      // ---- sign-in and sessions ----
+
+      api.post<{ Body: schemas.LoginBody }>(
+        '/auth/login',
+        { schema: { body: schemas.loginBody } },
+        async (request, reply) => {
+          const { email, password } = request.body;
+          const result = await auth.login(email, password, request.ip, request.headers['user-agent'] ?? '');
+          if (result.ok) return signedIn(request, reply, result.token, result.user, result.session);
+          if (result.error === 'too-many-attempts') {
+            const minutes = Math.ceil(result.retryAfterSeconds / 60);
+            throw429(reply, result.retryAfterSeconds, minutes);
+          }
+          throw new ApiError(401, 'invalid-credentials', 'Wrong email or password.');
+        }
+      );
+
+      api.post('/auth/logout', signedInOnly, async (request, reply) => {
+        auth.revokeSession(authOf(request).session.id);
+        void reply.clearCookie(SESSION_COOKIE, cookieOptions(request));
+        return reply.code(204).send();
+      });
+
+      api.get('/me', signedInOnly, async (request) => {
+        const { user } = authOf(request);
+        return {
+          user,
+          groups: org.groupsOf(user.id),
+          spaces: org.spacesFor(user),
+          rooms: org.readableRooms(user),
+          organisation: { name: org.getSetting('org.name') ?? '' }
+        };
+      });
+
+      api.get('/sessions', signedInOnly, async (request) => {
+        const { user, session } = authOf(request);
+        return { sessions: auth.listSessions(user.id).map((s) => publicSession(s, session.id)) };
+      });
+
+      api.delete<{ Params: schemas.IdParams }>(
+        '/sessions/:id',
+        { ...signedInOnly, schema: { params: schemas.idParams } },
+        async (request, reply) => {
+          const { user, session } = authOf(request);
+          if (!auth.revokeSession(request.params.id, user.id)) {
+            throw new ApiError(404, 'not-found', 'You have no such session.');
+          }
+          if (request.params.id === session.id)
+            void reply.clearCookie(SESSION_COOKIE, cookieOptions(request));
+          return reply.code(204).send();
+        }
+      );
+
+      api.post<{ Body: schemas.PasswordBody }>(
+        '/me/password',
+        { ...signedInOnly, schema: { body: schemas.passwordBody } },
+        async (request, reply) => {
+          const { user, session } = authOf(request);
+          const check = await auth.checkPassword(user, request.body.currentPassword);
+          if (!check.ok && check.error === 'too-many-attempts') {
+            throw429(reply, check.retryAfterSeconds, Math.ceil(check.retryAfterSeconds / 60));
+          }
+          if (!check.ok) throw new ApiError(403, 'invalid-credentials', 'The current password is wrong.');
+          org.updateUser(user.id, { passwordHash: await hashPassword(request.body.newPassword) });
+          // Someone who knew the old password may hold another session: end them all but this one.
+          return { revokedSessions: auth.revokeUserSessions(user.id, session.id) };
+        }
+      );
+
+      // ---- admin: people ----
+
+      api.get('/admin/users', adminOnly, async () => ({ users: org.directory().people }));
+
+      api.post<{ Body: schemas.NewUserBody }>(
+        '/admin/users',
+        { ...adminOnly, schema: { body: schemas.newUserBody } },
+        async (request, reply) => {
+          const { email, name, title, role, password } = request.body;
+          // Checked before hashing to spare the scrypt; createUser checks again atomically.
+          if (org.findUserByEmail(email))
+            throw new OrgError('email-taken', 'Someone already uses that email address.');
+          const user = org.createUser({
+            email,
+            name,
+            title,
+            role,
+            passwordHash: await hashPassword(password)
+          });
+          return reply.code(201).send(user);
+        }
+      );
+
+      api.patch<{ Params: schemas.IdParams; Body: schemas.UserPatchBody }>(
+        '/admin/users/:id',
+        { ...adminOnly, schema: { params: schemas.idParams, body: schemas.userPatchBody } },
+        async (request) => {
+          const { session } = authOf(request);
+          const { id } = request.params;
+          const { password, ...rest } = request.body;
+          if (!org.getUser(id)) throw new ApiError(404, 'not-found', 'No such person.');
+          const passwordHash = password === undefined ? undefined : await hashPassword(password);
+          const user = org.updateUser(id, { ...rest, passwordHash });
+          // A deactivated person is signed out everywhere; a reset password ends the sessions
+          // made with the old one (but not the admin's own current one).
+          if (!user.active || passwordHash !== undefined) auth.revokeUserSessions(id, session.id);
+          return user;
+        }
+      );
+
+      api.post<{ Params: schemas.IdParams }>(
+        '/admin/users/:id/revoke-sessions',
+        { ...adminOnly, schema: { params: schemas.idParams } },
+        async (request) => {
+          if (!org.getUser(request.params.id)) throw new ApiError(404, 'not-found', 'No such person.');
+          return { revokedSessions: auth.revokeUserSessions(request.params.id) };
+        }
+      );
+
+      // ---- admin: groups ----
+
+      api.get('/admin/groups', adminOnly, async () => ({ groups: org.listGroups() }));
+
+      api.post<{ Body: schemas.NewGroupBody }>(
+        '/admin/groups',
+        { ...adminOnly, schema: { body: schemas.newGroupBody } },
+        async (request, reply) => reply.code(201).send(org.createGroup(request.body))
+      );
+
+      api.delete<{ Params: schemas.IdParams }>(
+        '/admin/groups/:id',
+        { ...adminOnly, schema: { params: schemas.idParams } },
+        async (request, reply) => {
+          if (!org.deleteGroup(request.params.id)) throw new ApiError(404, 'not-found', 'No such group.');
+          return reply.code(204).send();
+        }
+      );
+
+      api.put<{ Params: schemas.MemberParams }>(
+        '/admin/groups/:id/members/:userId',
+        { ...adminOnly, schema: { params: schemas.memberParams } },
+        async (request, reply) => {
+          org.addMember(request.params.id, request.params.userId);
+          return reply.code(204).send();
+        }
+      );
+
+      api.delete<{ Params: schemas.MemberParams }>(
+        '/admin/groups/:id/members/:userId',
+        { ...adminOnly, schema: { params: schemas.memberParams } },
+        async (request, reply) => {
+          org.removeMember(request.params.id, request.params.userId);
+          return reply.code(204).send();
+        }
+      );
+
+      // ---- admin: spaces ----
+
+      api.get('/admin/spaces', adminOnly, async () => ({ spaces: org.listSpaces() }));
+
+      api.post<{ Body: schemas.NewSpaceBody }>(
+        '/admin/spaces',
+        { ...adminOnly, schema: { body: schemas.newSpaceBody } },
+        async (request, reply) => reply.code(201).send(org.createSpace(request.body))
+      );
+
+      api.patch<{ Params: schemas.IdParams; Body: schemas.SpacePatchBody }>(
+        '/admin/spaces/:id',
+        { ...adminOnly, schema: { params: schemas.idParams, body: schemas.spacePatchBody } },
+        async (request) => org.updateSpace(request.params.id, request.body)
+      );
+    },
+    { prefix: '/api' }
+  );
+}
+
+/** Sends 429 with Retry-After (and ends the handler by throwing the body). */
+function throw429(reply: FastifyReply, retryAfterSeconds: number, minutes: number): never {
+  void reply.header('Retry-After', String(retryAfterSeconds));
+  throw new ApiError(
+    429,
+    'too-many-attempts',
+    `Too many failed sign-in attempts. Try again in ${minutes} minute${minutes === 1 ? '' : 's'}.`
+  );
+}

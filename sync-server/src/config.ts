@@ -1,0 +1,109 @@
+/**
+ * Configuration from environment variables. Every variable is listed in the README.
+ * `loadConfig(env)` validates them and fails with a clear message on a bad value.
+ */
+import path from 'node:path';
+import { Limits } from '../../src/lib/model/limits';
+
+export interface Config {
+  /** TCP port; 0 picks a free one (tests). */
+  port: number;
+  host: string;
+  dataDir: string;
+  /** Directory of the built web app, served when present. */
+  staticDir: string;
+  demo: boolean;
+  logLevel: string;
+  sessionTtlMs: number;
+  /** Seconds between checks that open connections' sessions and access are still valid. */
+  sessionCheckMs: number;
+  /** 'auto' sets Secure on the cookie when the request came over https. */
+  cookieSecure: 'auto' | 'always' | 'never';
+  trustProxy: boolean;
+  /** Origins besides the server's own allowed to open cookie-authenticated sync connections. */
+  allowedOrigins: string[];
+  maxMessageBytes: number;
+  maxBufferedBytes: number;
+  messagesPerSecond: number;
+  messageBurst: number;
+  bytesPerSecond: number;
+  bytesBurst: number;
+  /** How long updates wait to be committed together (group commit). */
+  commitDelayMs: number;
+  /** Stored updates of one room past which they are merged into one. */
+  compactThreshold: number;
+  /** A room with no connection is unloaded from memory after this long. */
+  roomIdleMs: number;
+  sqliteSynchronous: 'full' | 'normal';
+  loginMaxFailures: number;
+  loginWindowMs: number;
+}
+
+type Env = Record<string, string | undefined>;
+
+export class ConfigError extends Error {}
+
+function int(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new ConfigError(`${name} must be a whole number from ${min} to ${max}, got "${raw}"`);
+  }
+  return value;
+}
+
+function oneOf<T extends string>(env: Env, name: string, fallback: T, allowed: readonly T[]): T {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (!(allowed as readonly string[]).includes(raw)) {
+    throw new ConfigError(`${name} must be one of ${allowed.join(', ')}, got "${raw}"`);
+  }
+  return raw as T;
+}
+
+function bool(env: Env, name: string, fallback: boolean): boolean {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (['1', 'true', 'yes'].includes(raw)) return true;
+  if (['0', 'false', 'no'].includes(raw)) return false;
+  throw new ConfigError(`${name} must be true or false, got "${raw}"`);
+}
+
+const MiB = 1024 * 1024;
+
+export function loadConfig(env: Env = process.env, opts: { demo?: boolean } = {}): Config {
+  const demo = opts.demo ?? false;
+  const cwd = process.cwd();
+  return {
+    port: int(env, 'PORT', 3000, 0, 65535),
+    host: env.HOST || '0.0.0.0',
+    dataDir: path.resolve(
+      cwd,
+      (demo ? env.FIKA_DEMO_DATA_DIR : env.FIKA_DATA_DIR) || (demo ? './data-demo' : './data')
+    ),
+    staticDir: path.resolve(cwd, env.FIKA_STATIC_DIR || './build'),
+    demo,
+    logLevel: oneOf(env, 'LOG_LEVEL', 'info', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
+    sessionTtlMs: int(env, 'FIKA_SESSION_TTL_DAYS', 30, 1, 3650) * 24 * 3600 * 1000,
+    sessionCheckMs: int(env, 'FIKA_SESSION_CHECK_MS', 2000, 100, 60000),
+    cookieSecure: oneOf(env, 'FIKA_COOKIE_SECURE', 'auto', ['auto', 'always', 'never']),
+    trustProxy: bool(env, 'FIKA_TRUST_PROXY', false),
+    allowedOrigins: (env.FIKA_ALLOWED_ORIGINS ?? '')
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
+    maxMessageBytes: int(env, 'FIKA_MAX_MESSAGE_BYTES', Limits.maxMessageBytes, 1024, 256 * MiB),
+    maxBufferedBytes: int(env, 'FIKA_MAX_BUFFERED_BYTES', Limits.maxBufferedBytes, 64 * 1024, 1024 * MiB),
+    messagesPerSecond: int(env, 'FIKA_MESSAGES_PER_SECOND', Limits.messagesPerSecond, 1, 1_000_000),
+    messageBurst: int(env, 'FIKA_MESSAGE_BURST', Limits.messageBurst, 1, 10_000_000),
+    bytesPerSecond: int(env, 'FIKA_BYTES_PER_SECOND', Limits.bytesPerSecond, 1024, 1024 * MiB),
+    bytesBurst: int(env, 'FIKA_BYTES_BURST', Limits.bytesBurst, 1024, 4096 * MiB),
+    commitDelayMs: int(env, 'FIKA_COMMIT_DELAY_MS', 2, 0, 1000),
+    compactThreshold: int(env, 'FIKA_COMPACT_THRESHOLD', 500, 2, 1_000_000),
+    roomIdleMs: int(env, 'FIKA_ROOM_IDLE_MS', 10_000, 0, 24 * 3600 * 1000),
+    sqliteSynchronous: oneOf(env, 'FIKA_SQLITE_SYNCHRONOUS', 'full', ['full', 'normal']),
+    loginMaxFailures: int(env, 'FIKA_LOGIN_MAX_FAILURES', 10, 1, 1000),
+    loginWindowMs: int(env, 'FIKA_LOGIN_WINDOW_MINUTES', 15, 1, 24 * 60) * 60 * 1000
+  };
+}

@@ -1,0 +1,128 @@
+/**
+ * Posts, comments and reactions for the demo organisation, in Swedish and English. Each person's
+ * content is written with a Yjs client id of their own, as their own device would, so it belongs
+ * to them under the ownership rules.
+ */
+import { randomInt } from 'node:crypto';
+import * as Y from 'yjs';
+import { spaceMonthRoom } from '../../src/lib/model/rooms';
+import { addComment, addPost, confirmRead, react, type Reaction } from '../../src/lib/model/space-room';
+import { SqliteUpdateStore } from './persistence';
+import type { Db } from './db';
+
+interface DemoPost {
+  space: string;
+  author: string;
+  daysAgo: number;
+  text: string;
+  comments?: { author: string; text: string; replyTo?: number }[];
+  reactions?: [string, Reaction][];
+  reads?: string[];
+}
+
+const POSTS: DemoPost[] = [
+  {
+    space: 'all-staff',
+    author: 'erik',
+    daysAgo: 0,
+    text: '## Välkommen till Fika!\nHär hittar du nyheter, forum och riktlinjer – även utan nät. Kommentera gärna direkt här.',
+    comments: [
+      { author: 'sara', text: 'Äntligen! Slipper leta i mejlen.' },
+      { author: 'erik', text: 'Precis, det är tanken 😊', replyTo: 0 }
+    ],
+    reactions: [
+      ['sara', 'celebrate'],
+      ['johan', 'like'],
+      ['astrid', 'heart']
+    ],
+    reads: ['sara', 'astrid']
+  },
+  {
+    space: 'all-staff',
+    author: 'astrid',
+    daysAgo: 3,
+    text: '**Christmas lunch 18 December.** Sign up with your team lead by Friday. Vegetarian and vegan options as always.',
+    comments: [{ author: 'johan', text: 'Will there be a remote option for Malmö?' }],
+    reactions: [['erik', 'like']]
+  },
+  {
+    space: 'all-staff',
+    author: 'erik',
+    daysAgo: 40,
+    text: 'Nya riktlinjer för tjänsteresor gäller från 1 november. Läs dem under Riktlinjer.',
+    reads: ['sara', 'johan', 'astrid']
+  },
+  {
+    space: 'goteborg-office',
+    author: 'sara',
+    daysAgo: 1,
+    text: 'Fredagsfika kl. 15 i lunchrummet – jag tar med kanelbullar!',
+    comments: [{ author: 'lina', text: 'Jag tar med kaffe från rosteriet.' }],
+    reactions: [
+      ['lina', 'heart'],
+      ['oskar', 'like']
+    ]
+  },
+  {
+    space: 'it-help',
+    author: 'johan',
+    daysAgo: 2,
+    text: 'The VPN certificate renews on Monday. If you cannot connect after that, restart your laptop before calling IT.',
+    comments: [{ author: 'maria', text: 'Gäller det även surfplattorna i lagret?' }]
+  },
+  {
+    space: 'warehouse-2027',
+    author: 'sara',
+    daysAgo: 5,
+    text: 'Status: the new racking for hall B is delivered. Installation starts week 50.\n- Hall B: on track\n- Conveyor: waiting for supplier',
+    reactions: [['oskar', 'insightful']]
+  }
+];
+
+/** Writes the demo content straight into storage; call before any client connects. */
+export function seedDemoContent(server: { db: Db }, now = Date.now()): void {
+  const store = new SqliteUpdateStore(server.db);
+  const docs = new Map<string, Y.Doc>();
+  const clientIds = new Map<string, number>();
+  const as = (doc: Y.Doc, person: string, write: () => void) => {
+    let id = clientIds.get(person);
+    if (id === undefined) {
+      id = randomInt(1, 2 ** 31);
+      clientIds.set(person, id);
+    }
+    doc.clientID = id;
+    doc.transact(write);
+  };
+  POSTS.forEach((post, i) => {
+    const createdAt = now - post.daysAgo * 24 * 3600 * 1000 - i * 60_000;
+    const room = spaceMonthRoom(post.space, new Date(createdAt));
+    let doc = docs.get(room);
+    if (!doc) {
+      doc = new Y.Doc();
+      docs.set(room, doc);
+    }
+    const d = doc;
+    const postId = `demo-${i + 1}`;
+    as(d, post.author, () => addPost(d, { id: postId, authorId: post.author, createdAt, text: post.text }));
+    (post.comments ?? []).forEach((c, j) => {
+      const parentId = c.replyTo === undefined ? null : `${postId}-c${c.replyTo + 1}`;
+      as(d, c.author, () =>
+        addComment(d, {
+          id: `${postId}-c${j + 1}`,
+          postId,
+          parentId,
+          authorId: c.author,
+          createdAt: createdAt + (j + 1) * 600_000,
+          text: c.text
+        })
+      );
+    });
+    for (const [person, reaction] of post.reactions ?? []) {
+      as(d, person, () => react(d, postId, person, reaction, createdAt + 300_000));
+    }
+    for (const person of post.reads ?? []) {
+      as(d, person, () => confirmRead(d, postId, person, createdAt + 400_000));
+    }
+  });
+  store.commit([...docs].map(([room, doc]) => ({ room, update: Y.encodeStateAsUpdate(doc) })));
+}

@@ -1,0 +1,70 @@
+/**
+ * Start-up: `npm start` (or `npm run demo` for the seeded demo organisation on its own data dir).
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { ConfigError, loadConfig } from './config';
+import { createLogger } from './logger';
+import { createServer } from './server';
+import { DEMO_PASSWORD, DEMO_SIGN_INS, seedDemo } from './demo';
+import { seedDemoContent } from './demo-content';
+
+async function main(): Promise<void> {
+  const demo = process.argv.includes('--demo');
+  let config;
+  try {
+    config = loadConfig(process.env, { demo });
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(`Fika cannot start: ${err.message}`);
+      process.exit(2);
+    }
+    throw err;
+  }
+  const log = createLogger(config.logLevel);
+  if (demo) {
+    // The demo database is wiped and seeded anew on each start (only Fika's own files).
+    for (const file of ['fika.sqlite', 'fika.sqlite-wal', 'fika.sqlite-shm']) {
+      fs.rmSync(path.join(config.dataDir, file), { force: true });
+    }
+  }
+  const server = await createServer({ ...config, logger: log });
+  if (demo) {
+    await seedDemo(server.org);
+    seedDemoContent(server);
+  }
+  log.info({ port: server.port, dataDir: config.dataDir, demo }, `Fika is listening on port ${server.port}`);
+  if (demo) {
+    const lines = DEMO_SIGN_INS.map((s) => `  ${s.email.padEnd(22)} ${s.role.padEnd(7)} ${s.description}`);
+    process.stdout.write(
+      `\nFika demo: http://localhost:${server.port}\nSign in with password "${DEMO_PASSWORD}":\n${lines.join('\n')}\n\n`
+    );
+  } else if (server.org.userCount() === 0) {
+    process.stdout.write(
+      `\nFika has no account yet. Open http://localhost:${server.port} to set up the first (admin) account,\n` +
+        `or: curl -X POST http://localhost:${server.port}/api/setup -H 'content-type: application/json' \\\n` +
+        `  -d '{"organisation":"…","name":"…","email":"…","password":"…"}'\n\n`
+    );
+  }
+
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, 'shutting down');
+    server.close().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        log.error({ err }, 'shutdown failed');
+        process.exit(1);
+      }
+    );
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});

@@ -1,0 +1,114 @@
+/**
+ * The y-websocket wire format, read strictly.
+ *
+ * Each binary frame is one message: a varUint message type, then its body.
+ *   0 sync:      varUint subtype; 0 step 1 (varUint8Array state vector),
+ *                1 step 2 (varUint8Array update), 2 update (varUint8Array update)
+ *   1 awareness: varUint8Array awareness update
+ *   3 query awareness: no body
+ * Anything else, trailing bytes, or a body that does not decode is a `BadMessage`.
+ */
+import * as decoding from 'lib0/decoding';
+import * as encoding from 'lib0/encoding';
+import * as Y from 'yjs';
+
+export const MessageType = { Sync: 0, Awareness: 1, Auth: 2, QueryAwareness: 3 } as const;
+export const SyncType = { Step1: 0, Step2: 1, Update: 2 } as const;
+
+export type ClientMessage =
+  | { type: 'sync-step-1'; stateVector: Uint8Array }
+  | { type: 'sync-update'; update: Uint8Array; step2: boolean }
+  | { type: 'awareness'; update: Uint8Array; clients: AwarenessEntry[] }
+  | { type: 'query-awareness' };
+
+export interface AwarenessEntry {
+  clientID: number;
+  clock: number;
+  state: unknown;
+}
+
+export class BadMessageError extends Error {}
+
+/** Parses one client frame; throws `BadMessageError` with the reason when it is not well formed. */
+export function parseClientMessage(data: Uint8Array): ClientMessage {
+  try {
+    const decoder = decoding.createDecoder(data);
+    const type = decoding.readVarUint(decoder);
+    let message: ClientMessage;
+    if (type === MessageType.Sync) {
+      const sub = decoding.readVarUint(decoder);
+      const payload = decoding.readVarUint8Array(decoder);
+      if (sub === SyncType.Step1) {
+        Y.decodeStateVector(payload);
+        message = { type: 'sync-step-1', stateVector: payload };
+      } else if (sub === SyncType.Step2 || sub === SyncType.Update) {
+        message = { type: 'sync-update', update: payload, step2: sub === SyncType.Step2 };
+      } else {
+        throw new BadMessageError(`unknown sync message type ${sub}`);
+      }
+    } else if (type === MessageType.Awareness) {
+      const update = decoding.readVarUint8Array(decoder);
+      message = { type: 'awareness', update, clients: decodeAwareness(update) };
+    } else if (type === MessageType.QueryAwareness) {
+      message = { type: 'query-awareness' };
+    } else {
+      throw new BadMessageError(`unknown message type ${type}`);
+    }
+    if (decoding.hasContent(decoder)) throw new BadMessageError('trailing bytes after the message');
+    return message;
+  } catch (err) {
+    if (err instanceof BadMessageError) throw err;
+    throw new BadMessageError(`malformed message: ${(err as Error).message}`);
+  }
+}
+
+/** Decodes an awareness update completely (the library would apply part of a bad one). */
+function decodeAwareness(update: Uint8Array): AwarenessEntry[] {
+  const decoder = decoding.createDecoder(update);
+  const count = decoding.readVarUint(decoder);
+  const entries: AwarenessEntry[] = [];
+  for (let i = 0; i < count; i++) {
+    const clientID = decoding.readVarUint(decoder);
+    const clock = decoding.readVarUint(decoder);
+    const state: unknown = JSON.parse(decoding.readVarString(decoder));
+    entries.push({ clientID, clock, state });
+  }
+  if (decoding.hasContent(decoder)) throw new BadMessageError('trailing bytes in awareness update');
+  return entries;
+}
+
+export function encodeSyncStep1(doc: Y.Doc): Uint8Array {
+  const encoder = encoding.createEncoder();
+  encoding.writeVarUint(encoder, MessageType.Sync);
+  encoding.writeVarUint(encoder, SyncType.Step1);
+  encoding.writeVarUint8Array(encoder, Y.encodeStateVector(doc));
+  return encoding.toUint8Array(encoder);
+}
+
+export function encodeSyncStep2(doc: Y.Doc, stateVector?: Uint8Array): Uint8Array {
+  const encoder = encoding.createEncoder();
+  encoding.writeVarUint(encoder, MessageType.Sync);
+  encoding.writeVarUint(encoder, SyncType.Step2);
+  encoding.writeVarUint8Array(encoder, Y.encodeStateAsUpdate(doc, stateVector));
+  return encoding.toUint8Array(encoder);
+}
+
+export function encodeUpdate(update: Uint8Array): Uint8Array {
+  const encoder = encoding.createEncoder();
+  encoding.writeVarUint(encoder, MessageType.Sync);
+  encoding.writeVarUint(encoder, SyncType.Update);
+  encoding.writeVarUint8Array(encoder, update);
+  return encoding.toUint8Array(encoder);
+}
+
+export function encodeAwareness(update: Uint8Array): Uint8Array {
+  const encoder = encoding.createEncoder();
+  encoding.writeVarUint(encoder, MessageType.Awareness);
+  encoding.writeVarUint8Array(encoder, update);
+  return encoding.toUint8Array(encoder);
+}
+
+/** True when a decoded update carries no structs and no deletions (clients send these on connect). */
+export function isEmptyUpdate(decoded: ReturnType<typeof Y.decodeUpdate>): boolean {
+  return decoded.structs.length === 0 && decoded.ds.clients.size === 0;
+}

@@ -1,0 +1,67 @@
+/**
+ * Prometheus metrics, served at `GET /metrics`. One registry per server instance, so that
+ * several servers in one process (tests) do not mix their figures.
+ */
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+export class Metrics {
+  readonly registry = new Registry();
+  readonly connections = new Gauge({
+    name: 'fika_sync_connections',
+    help: 'Open sync connections',
+    registers: [this.registry]
+  });
+  readonly roomsLoaded = new Gauge({
+    name: 'fika_sync_rooms_loaded',
+    help: 'Rooms held in memory',
+    registers: [this.registry]
+  });
+  readonly updatesApplied = new Counter({
+    name: 'fika_sync_updates_applied_total',
+    help: 'Updates applied, committed and relayed',
+    registers: [this.registry]
+  });
+  readonly updatesRefused = new Counter({
+    name: 'fika_sync_updates_refused_total',
+    help: 'Updates not applied, by reason',
+    labelNames: ['reason'] as const,
+    registers: [this.registry]
+  });
+  readonly bytesIn = new Counter({
+    name: 'fika_sync_bytes_received_total',
+    help: 'Bytes received on sync connections',
+    registers: [this.registry]
+  });
+  readonly bytesOut = new Counter({
+    name: 'fika_sync_bytes_sent_total',
+    help: 'Bytes sent on sync connections',
+    registers: [this.registry]
+  });
+  readonly closes = new Counter({
+    name: 'fika_sync_connections_closed_total',
+    help: 'Sync connections closed by the server, by close code',
+    labelNames: ['code'] as const,
+    registers: [this.registry]
+  });
+  readonly commitSeconds = new Histogram({
+    name: 'fika_sync_commit_seconds',
+    help: 'Time to commit one batch of updates to storage',
+    buckets: [0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.5],
+    registers: [this.registry]
+  });
+  readonly commitBatch = new Histogram({
+    name: 'fika_sync_commit_batch_updates',
+    help: 'Updates per committed batch',
+    buckets: [1, 2, 5, 10, 20, 50, 100, 500],
+    registers: [this.registry]
+  });
+  readonly compactions = new Counter({
+    name: 'fika_sync_compactions_total',
+    help: 'Rooms whose stored updates were merged into one',
+    registers: [this.registry]
+  });
+
+  constructor() {
+    collectDefaultMetrics({ register: this.registry, prefix: 'fika_' });
+  }
+}

@@ -1,0 +1,684 @@
+/**
+ * The organisation, server-authoritative in SQLite: people, groups, memberships, spaces,
+ * documents, settings, and the access rule that says who may read or write each room.
+ *
+ * Access (`roomAccess`) is the security core of the sync server. It is decided here from the
+ * server's tables only, never from anything a client says, and it fails closed: an unknown
+ * room, space or document, or an inactive person, gets no access. Admins manage the
+ * organisation but get no extra read access to content: a space's posts and documents reach
+ * only devices of the space's audience.
+ *
+ * Every mutation that can change the directory or anyone's access emits `org-changed` (after
+ * its transaction commits); deactivating someone or changing a role also emits
+ * `sessions-changed`, so open connections are re-checked at once.
+ */
+import type { Db } from './db';
+import type { ServerEvents } from './events';
+import {
+  ROOM_ID_PATTERN,
+  docRoom,
+  orgRoom,
+  spaceRoom,
+  userRoom,
+  type Access,
+  type Room
+} from '../../src/lib/model/rooms';
+import {
+  AUDIENCES,
+  GROUP_KINDS,
+  OrgError,
+  POSTING_POLICIES,
+  ROLES,
+  SPACE_KINDS,
+  TextLimits,
+  newId,
+  type Audience,
+  type Directory,
+  type DocumentInfo,
+  type Group,
+  type NewDocument,
+  type NewGroup,
+  type NewSpace,
+  type NewUser,
+  type PostingPolicy,
+  type ReadableRoom,
+  type Role,
+  type Space,
+  type SpaceKind,
+  type SpacePatch,
+  type User,
+  type UserPatch
+} from './org-types';
+
+export * from './org-types';
+
+interface UserRow {
+  id: string;
+  email: string;
+  name: string;
+  title: string;
+  role: Role;
+  active: number;
+}
+
+interface SpaceRow {
+  id: string;
+  name: string;
+  description: string;
+  kind: SpaceKind;
+  audience: Audience;
+  posting_policy: PostingPolicy;
+  kiosk_visible: number;
+}
+
+const USER_COLUMNS = 'u.id, u.email, u.name, u.title, u.role, u.active';
+const SPACE_COLUMNS = 's.id, s.name, s.description, s.kind, s.audience, s.posting_policy, s.kiosk_visible';
+
+/** SQL condition: space `s` is visible to the person bound as `@userId`. One definition for every query. */
+const VISIBLE_TO_USER = `(s.audience = 'everyone' OR EXISTS (
+  SELECT 1 FROM space_audience sa JOIN memberships m ON m.group_id = sa.group_id
+  WHERE sa.space_id = s.id AND m.user_id = @userId))`;
+
+export const toUser = (row: UserRow): User => ({
+  id: row.id,
+  email: row.email,
+  name: row.name,
+  title: row.title,
+  role: row.role,
+  active: row.active === 1
+});
+
+function checkId(id: string): string {
+  if (!ROOM_ID_PATTERN.test(id)) {
+    throw new OrgError('invalid', 'An id is 1 to 64 characters of A–Z, a–z, 0–9, "_" and "-".');
+  }
+  return id;
+}
+
+function text(value: string, field: string, max: number, required: boolean): string {
+  const trimmed = value.trim();
+  if (required && trimmed.length === 0) throw new OrgError('invalid', `The ${field} must not be empty.`);
+  if (trimmed.length > max) throw new OrgError('invalid', `The ${field} is longer than ${max} characters.`);
+  return trimmed;
+}
+
+function normaliseEmail(email: string): string {
+  const value = text(email, 'email', TextLimits.email, true).toLowerCase();
+  // The API checks the full format; this guards callers that bypass it (demo seeding, tests).
+  if (!/^[^\s@]+@[^\s@]+$/.test(value)) throw new OrgError('invalid', 'That is not an email address.');
+  return value;
+}
+
+function oneOf<T extends string>(value: T, allowed: readonly T[], field: string): T {
+  if (!allowed.includes(value)) throw new OrgError('invalid', `Unknown ${field} "${String(value)}".`);
+  return value;
+}
+
+export class Org {
+  private depth = 0;
+  private readonly pending = new Set<'org-changed' | 'sessions-changed'>();
+
+  private readonly stmts;
+
+  constructor(
+    private readonly db: Db,
+    private readonly events: ServerEvents
+  ) {
+    this.stmts = {
+      userCount: db.prepare<[], { n: number }>('SELECT COUNT(*) AS n FROM users'),
+      userById: db.prepare<[string], UserRow>(`SELECT ${USER_COLUMNS} FROM users u WHERE u.id = ?`),
+      userByEmail: db.prepare<[string], UserRow & { password_hash: string }>(
+        `SELECT ${USER_COLUMNS}, u.password_hash FROM users u WHERE u.email = ?`
+      ),
+      users: db.prepare<[], UserRow>(
+        `SELECT ${USER_COLUMNS} FROM users u ORDER BY u.name COLLATE NOCASE, u.id`
+      ),
+      activeAdminsExcept: db.prepare<[string], { n: number }>(
+        `SELECT COUNT(*) AS n FROM users WHERE role = 'admin' AND active = 1 AND id <> ?`
+      ),
+      insertUser: db.prepare(
+        `INSERT INTO users (id, email, name, title, role, password_hash, active, created_at, updated_at)
+         VALUES (@id, @email, @name, @title, @role, @passwordHash, @active, @now, @now)`
+      ),
+      groupById: db.prepare<[string], Group>('SELECT id, kind, name FROM groups WHERE id = ?'),
+      groupByName: db.prepare<[string, string], { id: string }>(
+        'SELECT id FROM groups WHERE kind = ? AND name = ?'
+      ),
+      groups: db.prepare<[], Group>(
+        'SELECT id, kind, name FROM groups ORDER BY kind, name COLLATE NOCASE, id'
+      ),
+      groupsOf: db.prepare<[string], Group>(
+        `SELECT g.id, g.kind, g.name FROM groups g JOIN memberships m ON m.group_id = g.id
+         WHERE m.user_id = ? ORDER BY g.kind, g.name COLLATE NOCASE, g.id`
+      ),
+      memberships: db.prepare<[], { group_id: string; user_id: string }>(
+        'SELECT group_id, user_id FROM memberships ORDER BY user_id, group_id'
+      ),
+      spaceById: db.prepare<[string], SpaceRow>(`SELECT ${SPACE_COLUMNS} FROM spaces s WHERE s.id = ?`),
+      spaces: db.prepare<[], SpaceRow>(
+        `SELECT ${SPACE_COLUMNS} FROM spaces s ORDER BY s.name COLLATE NOCASE, s.id`
+      ),
+      spacesFor: db.prepare<{ userId: string }, SpaceRow>(
+        `SELECT ${SPACE_COLUMNS} FROM spaces s WHERE ${VISIBLE_TO_USER} ORDER BY s.name COLLATE NOCASE, s.id`
+      ),
+      audienceOf: db.prepare<[string], { group_id: string }>(
+        'SELECT group_id FROM space_audience WHERE space_id = ? ORDER BY group_id'
+      ),
+      audiences: db.prepare<[], { space_id: string; group_id: string }>(
+        'SELECT space_id, group_id FROM space_audience ORDER BY space_id, group_id'
+      ),
+      spaceVisible: db.prepare<{ spaceId: string; userId: string }, { visible: number }>(
+        `SELECT ${VISIBLE_TO_USER} AS visible FROM spaces s WHERE s.id = @spaceId`
+      ),
+      docById: db.prepare<[string], { id: string; space_id: string; owner_id: string }>(
+        'SELECT id, space_id, owner_id FROM documents WHERE id = ?'
+      ),
+      docEditors: db.prepare<[string], { user_id: string }>(
+        'SELECT user_id FROM document_editors WHERE document_id = ? ORDER BY user_id'
+      ),
+      isDocEditor: db.prepare<[string, string], { n: number }>(
+        'SELECT COUNT(*) AS n FROM document_editors WHERE document_id = ? AND user_id = ?'
+      ),
+      docsFor: db.prepare<
+        { userId: string },
+        { id: string; space_id: string; owner_id: string; editor: number }
+      >(
+        `SELECT d.id, d.space_id, d.owner_id, EXISTS (
+           SELECT 1 FROM document_editors de WHERE de.document_id = d.id AND de.user_id = @userId
+         ) AS editor
+         FROM documents d JOIN spaces s ON s.id = d.space_id
+         WHERE ${VISIBLE_TO_USER} ORDER BY d.space_id, d.id`
+      ),
+      getSetting: db.prepare<[string], { value: string }>('SELECT value FROM settings WHERE key = ?'),
+      setSetting: db.prepare(
+        'INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value'
+      )
+    };
+  }
+
+  /**
+   * Runs `fn` in one (immediate) transaction and emits the events its mutations caused once,
+   * after the commit, so listeners never see a change that is later rolled back.
+   */
+  transaction<T>(fn: () => T): T {
+    if (this.depth > 0) return this.db.transaction(fn)();
+    this.depth++;
+    let result: T;
+    try {
+      result = this.db.transaction(fn).immediate();
+    } catch (err) {
+      this.pending.clear();
+      throw err;
+    } finally {
+      this.depth--;
+    }
+    const events = [...this.pending];
+    this.pending.clear();
+    for (const event of events) this.events.emit(event);
+    return result;
+  }
+
+  private changed(event: 'org-changed' | 'sessions-changed'): void {
+    if (this.depth > 0) this.pending.add(event);
+    else this.events.emit(event);
+  }
+
+  // ---- people ----
+
+  userCount(): number {
+    return this.stmts.userCount.get()!.n;
+  }
+
+  createUser(input: NewUser): User {
+    return this.transaction(() => {
+      const id = checkId(input.id ?? newId());
+      const email = normaliseEmail(input.email);
+      if (this.stmts.userByEmail.get(email)) {
+        throw new OrgError('email-taken', 'Someone already uses that email address.');
+      }
+      if (this.stmts.userById.get(id)) throw new OrgError('id-taken', 'That id is already used.');
+      this.stmts.insertUser.run({
+        id,
+        email,
+        name: text(input.name, 'name', TextLimits.name, true),
+        title: text(input.title ?? '', 'title', TextLimits.title, false),
+        role: oneOf(input.role, ROLES, 'role'),
+        passwordHash: input.passwordHash,
+        active: input.active === false ? 0 : 1,
+        now: Date.now()
+      });
+      this.changed('org-changed');
+      return this.getUser(id)!;
+    });
+  }
+
+  /**
+   * Creates the first person (an admin) and names the organisation, only while nobody exists.
+   * The check and the insert share one immediate transaction, so two racing set-ups cannot
+   * both succeed.
+   */
+  setUp(input: { organisation: string; name: string; email: string; passwordHash: string }): User {
+    return this.transaction(() => {
+      if (this.userCount() > 0) throw new OrgError('already-set-up', 'Fika is already set up.');
+      this.setSetting('org.name', text(input.organisation, 'organisation name', TextLimits.name, true));
+      return this.createUser({
+        name: input.name,
+        email: input.email,
+        role: 'admin',
+        passwordHash: input.passwordHash
+      });
+    });
+  }
+
+  getUser(id: string): User | null {
+    const row = this.stmts.userById.get(id);
+    return row ? toUser(row) : null;
+  }
+
+  findUserByEmail(email: string): User | null {
+    return this.findCredentials(email)?.user ?? null;
+  }
+
+  /** The person with this email and their stored password hash (for sign-in only). */
+  findCredentials(email: string): { user: User; passwordHash: string } | null {
+    const row = this.stmts.userByEmail.get(email.trim().toLowerCase());
+    return row ? { user: toUser(row), passwordHash: row.password_hash } : null;
+  }
+
+  listUsers(): User[] {
+    return this.stmts.users.all().map(toUser);
+  }
+
+  /**
+   * Changes a person. Refuses (`last-admin`) a change that would leave no active admin, so the
+   * organisation can always be managed.
+   */
+  updateUser(id: string, patch: UserPatch): User {
+    return this.transaction(() => {
+      const user = this.getUser(id);
+      if (!user) throw new OrgError('not-found', 'No such person.');
+      const next: User = {
+        ...user,
+        name: patch.name === undefined ? user.name : text(patch.name, 'name', TextLimits.name, true),
+        title: patch.title === undefined ? user.title : text(patch.title, 'title', TextLimits.title, false),
+        role: patch.role === undefined ? user.role : oneOf(patch.role, ROLES, 'role'),
+        active: patch.active ?? user.active
+      };
+      const losesAdmin = user.role === 'admin' && user.active && (next.role !== 'admin' || !next.active);
+      if (losesAdmin && this.stmts.activeAdminsExcept.get(id)!.n === 0) {
+        throw new OrgError(
+          'last-admin',
+          'The last active admin cannot be deactivated or given another role.'
+        );
+      }
+      this.db
+        .prepare(
+          `UPDATE users SET name = @name, title = @title, role = @role, active = @active,
+             password_hash = COALESCE(@passwordHash, password_hash), updated_at = @now WHERE id = @id`
+        )
+        .run({
+          id,
+          name: next.name,
+          title: next.title,
+          role: next.role,
+          active: next.active ? 1 : 0,
+          passwordHash: patch.passwordHash ?? null,
+          now: Date.now()
+        });
+      if (
+        next.name !== user.name ||
+        next.title !== user.title ||
+        next.role !== user.role ||
+        next.active !== user.active
+      ) {
+        this.changed('org-changed');
+      }
+      if (next.role !== user.role || next.active !== user.active) this.changed('sessions-changed');
+      return next;
+    });
+  }
+
+  // ---- groups ----
+
+  createGroup(input: NewGroup): Group {
+    return this.transaction(() => {
+      const group: Group = {
+        id: checkId(input.id ?? newId()),
+        kind: oneOf(input.kind, GROUP_KINDS, 'group kind'),
+        name: text(input.name, 'group name', TextLimits.groupName, true)
+      };
+      if (this.stmts.groupByName.get(group.kind, group.name)) {
+        throw new OrgError('group-exists', `There is already a ${group.kind} called "${group.name}".`);
+      }
+      if (this.stmts.groupById.get(group.id)) throw new OrgError('id-taken', 'That id is already used.');
+      this.db
+        .prepare('INSERT INTO groups (id, kind, name, created_at) VALUES (?, ?, ?, ?)')
+        .run(group.id, group.kind, group.name, Date.now());
+      this.changed('org-changed');
+      return group;
+    });
+  }
+
+  getGroup(id: string): Group | null {
+    return this.stmts.groupById.get(id) ?? null;
+  }
+
+  listGroups(): Group[] {
+    return this.stmts.groups.all();
+  }
+
+  /**
+   * Deletes a group with its memberships and its place in spaces' audiences. A space left
+   * with audience 'groups' and no group is visible to nobody (fails closed) until an admin
+   * gives it an audience again.
+   */
+  deleteGroup(id: string): boolean {
+    return this.transaction(() => {
+      const { changes } = this.db.prepare('DELETE FROM groups WHERE id = ?').run(id);
+      if (changes > 0) this.changed('org-changed');
+      return changes > 0;
+    });
+  }
+
+  addMember(groupId: string, userId: string): void {
+    this.transaction(() => {
+      this.requireGroupAndUser(groupId, userId);
+      const { changes } = this.db
+        .prepare('INSERT OR IGNORE INTO memberships (group_id, user_id) VALUES (?, ?)')
+        .run(groupId, userId);
+      if (changes > 0) this.changed('org-changed');
+    });
+  }
+
+  removeMember(groupId: string, userId: string): void {
+    this.transaction(() => {
+      this.requireGroupAndUser(groupId, userId);
+      const { changes } = this.db
+        .prepare('DELETE FROM memberships WHERE group_id = ? AND user_id = ?')
+        .run(groupId, userId);
+      if (changes > 0) this.changed('org-changed');
+    });
+  }
+
+  private requireGroupAndUser(groupId: string, userId: string): void {
+    if (!this.stmts.groupById.get(groupId)) throw new OrgError('not-found', 'No such group.');
+    if (!this.stmts.userById.get(userId)) throw new OrgError('not-found', 'No such person.');
+  }
+
+  groupsOf(userId: string): Group[] {
+    return this.stmts.groupsOf.all(userId);
+  }
+
+  // ---- spaces ----
+
+  private toSpace(row: SpaceRow, audienceGroupIds?: string[]): Space {
+    return {
+      id: row.id,
+      name: row.name,
+      description: row.description,
+      kind: row.kind,
+      audience: row.audience,
+      audienceGroupIds:
+        row.audience === 'everyone'
+          ? []
+          : (audienceGroupIds ?? this.stmts.audienceOf.all(row.id).map((r) => r.group_id)),
+      postingPolicy: row.posting_policy,
+      kioskVisible: row.kiosk_visible === 1
+    };
+  }
+
+  private spacesFromRows(rows: SpaceRow[]): Space[] {
+    const audiences = new Map<string, string[]>();
+    for (const { space_id, group_id } of this.stmts.audiences.all()) {
+      const list = audiences.get(space_id) ?? [];
+      list.push(group_id);
+      audiences.set(space_id, list);
+    }
+    return rows.map((row) => this.toSpace(row, audiences.get(row.id) ?? []));
+  }
+
+  /** Checks an audience: 'groups' needs at least one existing group; 'everyone' keeps none. */
+  private checkAudience(audience: Audience, groupIds: readonly string[]): string[] {
+    oneOf(audience, AUDIENCES, 'audience');
+    if (audience === 'everyone') return [];
+    const unique = [...new Set(groupIds)].sort();
+    if (unique.length === 0) {
+      throw new OrgError('invalid-audience', 'A space for groups needs at least one group.');
+    }
+    for (const groupId of unique) {
+      if (!this.stmts.groupById.get(groupId)) {
+        throw new OrgError('invalid-audience', `There is no group with id "${groupId}".`);
+      }
+    }
+    return unique;
+  }
+
+  private writeAudience(spaceId: string, groupIds: readonly string[]): void {
+    this.db.prepare('DELETE FROM space_audience WHERE space_id = ?').run(spaceId);
+    const insert = this.db.prepare('INSERT INTO space_audience (space_id, group_id) VALUES (?, ?)');
+    for (const groupId of groupIds) insert.run(spaceId, groupId);
+  }
+
+  createSpace(input: NewSpace): Space {
+    return this.transaction(() => {
+      const id = checkId(input.id ?? newId());
+      if (this.stmts.spaceById.get(id)) throw new OrgError('id-taken', 'That id is already used.');
+      const groupIds = this.checkAudience(input.audience, input.audienceGroupIds ?? []);
+      const now = Date.now();
+      this.db
+        .prepare(
+          `INSERT INTO spaces (id, name, description, kind, audience, posting_policy, kiosk_visible, created_at, updated_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`
+        )
+        .run(
+          id,
+          text(input.name, 'space name', TextLimits.spaceName, true),
+          text(input.description ?? '', 'description', TextLimits.spaceDescription, false),
+          oneOf(input.kind, SPACE_KINDS, 'space kind'),
+          input.audience,
+          oneOf(input.postingPolicy, POSTING_POLICIES, 'posting policy'),
+          input.kioskVisible ? 1 : 0,
+          now,
+          now
+        );
+      this.writeAudience(id, groupIds);
+      this.changed('org-changed');
+      return this.getSpace(id)!;
+    });
+  }
+
+  /**
+   * Changes a space. Switching the audience to everyone drops its groups; an audience of
+   * groups (new or kept) must name at least one existing group.
+   */
+  updateSpace(id: string, patch: SpacePatch): Space {
+    return this.transaction(() => {
+      const space = this.getSpace(id);
+      if (!space) throw new OrgError('not-found', 'No such space.');
+      const audience = patch.audience ?? space.audience;
+      const groupIds = this.checkAudience(audience, patch.audienceGroupIds ?? space.audienceGroupIds);
+      this.db
+        .prepare(
+          `UPDATE spaces SET name = ?, description = ?, kind = ?, audience = ?, posting_policy = ?,
+             kiosk_visible = ?, updated_at = ? WHERE id = ?`
+        )
+        .run(
+          patch.name === undefined ? space.name : text(patch.name, 'space name', TextLimits.spaceName, true),
+          patch.description === undefined
+            ? space.description
+            : text(patch.description, 'description', TextLimits.spaceDescription, false),
+          oneOf(patch.kind ?? space.kind, SPACE_KINDS, 'space kind'),
+          audience,
+          oneOf(patch.postingPolicy ?? space.postingPolicy, POSTING_POLICIES, 'posting policy'),
+          (patch.kioskVisible ?? space.kioskVisible) ? 1 : 0,
+          Date.now(),
+          id
+        );
+      this.writeAudience(id, groupIds);
+      this.changed('org-changed');
+      return this.getSpace(id)!;
+    });
+  }
+
+  getSpace(id: string): Space | null {
+    const row = this.stmts.spaceById.get(id);
+    return row ? this.toSpace(row) : null;
+  }
+
+  /** Every space (for admins managing them; not a statement of who may read them). */
+  listSpaces(): Space[] {
+    return this.spacesFromRows(this.stmts.spaces.all());
+  }
+
+  /** The spaces whose audience includes the person (none for an inactive person). */
+  spacesFor(user: User): Space[] {
+    if (!user.active) return [];
+    return this.spacesFromRows(this.stmts.spacesFor.all({ userId: user.id }));
+  }
+
+  // ---- documents ----
+
+  createDocument(input: NewDocument): DocumentInfo {
+    return this.transaction(() => {
+      const id = checkId(input.id ?? newId());
+      if (!this.stmts.spaceById.get(input.spaceId)) throw new OrgError('not-found', 'No such space.');
+      if (!this.stmts.userById.get(input.ownerId)) throw new OrgError('not-found', 'No such person.');
+      if (this.stmts.docById.get(id)) throw new OrgError('id-taken', 'That id is already used.');
+      this.db
+        .prepare('INSERT INTO documents (id, space_id, owner_id, created_at) VALUES (?, ?, ?, ?)')
+        .run(id, input.spaceId, input.ownerId, Date.now());
+      this.changed('org-changed');
+      return this.getDocument(id)!;
+    });
+  }
+
+  getDocument(id: string): DocumentInfo | null {
+    const row = this.stmts.docById.get(id);
+    if (!row) return null;
+    return {
+      id: row.id,
+      spaceId: row.space_id,
+      ownerId: row.owner_id,
+      editorIds: this.stmts.docEditors.all(id).map((r) => r.user_id)
+    };
+  }
+
+  addDocumentEditor(docId: string, userId: string): void {
+    this.transaction(() => {
+      if (!this.stmts.docById.get(docId)) throw new OrgError('not-found', 'No such document.');
+      if (!this.stmts.userById.get(userId)) throw new OrgError('not-found', 'No such person.');
+      const { changes } = this.db
+        .prepare('INSERT OR IGNORE INTO document_editors (document_id, user_id) VALUES (?, ?)')
+        .run(docId, userId);
+      if (changes > 0) this.changed('org-changed');
+    });
+  }
+
+  removeDocumentEditor(docId: string, userId: string): void {
+    this.transaction(() => {
+      const { changes } = this.db
+        .prepare('DELETE FROM document_editors WHERE document_id = ? AND user_id = ?')
+        .run(docId, userId);
+      if (changes > 0) this.changed('org-changed');
+    });
+  }
+
+  // ---- access ----
+
+  private canSeeSpace(user: User, spaceId: string): boolean {
+    return this.stmts.spaceVisible.get({ spaceId, userId: user.id })?.visible === 1;
+  }
+
+  /**
+   * What the person may do in a room: 'read', 'write', or null (no access; the room must not
+   * reach their device). `user` should be freshly loaded (e.g. from `Auth.isSessionValid`);
+   * group memberships and spaces are read from the database on every call.
+   */
+  roomAccess(user: User, room: Room): Access | null {
+    if (!user.active) return null;
+    switch (room.kind) {
+      case 'org':
+        // Everyone reads the directory; only the server writes it.
+        return 'read';
+      case 'user':
+        return room.userId === user.id ? 'write' : null;
+      case 'space':
+        // Every audience member may write (comment, react, confirm); who may create posts
+        // under the posting policy is the room's validation rules' business, not access.
+        return this.canSeeSpace(user, room.spaceId) ? 'write' : null;
+      case 'doc': {
+        const doc = this.stmts.docById.get(room.docId);
+        if (!doc || !this.canSeeSpace(user, doc.space_id)) return null;
+        if (user.role === 'admin' || user.role === 'editor' || doc.owner_id === user.id) return 'write';
+        return this.stmts.isDocEditor.get(doc.id, user.id)!.n > 0 ? 'write' : 'read';
+      }
+      default: {
+        const never: never = room;
+        return never;
+      }
+    }
+  }
+
+  /** Every room the person may open, with their access (none for an inactive person). */
+  readableRooms(user: User): ReadableRoom[] {
+    if (!user.active) return [];
+    const rooms: ReadableRoom[] = [
+      { room: orgRoom(), access: 'read', kind: 'org' },
+      { room: userRoom(user.id), access: 'write', kind: 'user', userId: user.id }
+    ];
+    for (const row of this.stmts.spacesFor.all({ userId: user.id })) {
+      rooms.push({ room: spaceRoom(row.id), access: 'write', kind: 'space', spaceId: row.id });
+    }
+    const privileged = user.role === 'admin' || user.role === 'editor';
+    for (const doc of this.stmts.docsFor.all({ userId: user.id })) {
+      const write = privileged || doc.owner_id === user.id || doc.editor === 1;
+      rooms.push({
+        room: docRoom(doc.id),
+        access: write ? 'write' : 'read',
+        kind: 'doc',
+        docId: doc.id,
+        spaceId: doc.space_id
+      });
+    }
+    return rooms;
+  }
+
+  /** The public directory materialised into the `org` room. Deterministically ordered. */
+  directory(): Directory {
+    const groupIds = new Map<string, string[]>();
+    for (const { group_id, user_id } of this.stmts.memberships.all()) {
+      const list = groupIds.get(user_id) ?? [];
+      list.push(group_id);
+      groupIds.set(user_id, list);
+    }
+    return {
+      people: this.listUsers().map((u) => ({
+        id: u.id,
+        name: u.name,
+        title: u.title,
+        email: u.email,
+        role: u.role,
+        active: u.active,
+        groupIds: groupIds.get(u.id) ?? []
+      })),
+      groups: this.listGroups(),
+      spaces: this.listSpaces().filter((s) => s.audience === 'everyone')
+    };
+  }
+
+  // ---- settings ----
+
+  getSetting(key: string): string | null {
+    return this.stmts.getSetting.get(key)?.value ?? null;
+  }
+
+  setSetting(key: string, value: string): void {
+    if (value.length > TextLimits.settingValue) throw new OrgError('invalid', 'The setting is too long.');
+    this.stmts.setSetting.run(key, value);
+    this.changed('org-changed');
+  }
+
+  organisationName(): string {
+    return this.getSetting('org.name') ?? 'Fika';
+  }
+}

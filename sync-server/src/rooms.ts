@@ -1,0 +1,317 @@
+/**
+ * Rooms held in memory, and the commit queue that makes relaying safe.
+ *
+ * Durability contract: an update is committed to storage before any other connection sees it.
+ * Accepted updates are applied to the room's Y.Doc at once (so the next update from the same
+ * client validates against it), queued, and committed together after `commitDelayMs` (group
+ * commit). Only after the commit are they relayed, and any reply that carries document state
+ * (sync step 2 to a joining client) waits for the commit too: nobody is ever sent state that
+ * a crash could take back.
+ *
+ * Life of a room: loaded from storage on its first connection; its stored updates are merged
+ * into one row once they pass `compactThreshold`; unloaded `roomIdleMs` after its last
+ * connection closed.
+ */
+import * as Y from 'yjs';
+import * as awarenessProtocol from 'y-protocols/awareness';
+import type { Room } from '../../src/lib/model/rooms';
+import { CloseCodes, type CloseCode } from '../../src/lib/model/close-codes';
+import type { Logger } from './logger';
+import type { Metrics } from './metrics';
+import type { UpdateStore } from './persistence';
+import { encodeAwareness, encodeUpdate } from './messages';
+
+/** A connection as the rooms see it. */
+export interface Peer {
+  readonly id: number;
+  send(message: Uint8Array): void;
+  close(code: CloseCode, detail?: string): void;
+}
+
+/** Origin of changes the server itself makes (the directory room). */
+export const SERVER_ORIGIN = Symbol('fika-server');
+
+export interface RoomOptions {
+  commitDelayMs: number;
+  compactThreshold: number;
+  roomIdleMs: number;
+}
+
+export class LoadedRoom {
+  readonly doc = new Y.Doc();
+  readonly awareness: awarenessProtocol.Awareness;
+  readonly peers = new Set<Peer>();
+  /** Awareness client ids each peer has announced, removed when the peer leaves. */
+  readonly peerClients = new Map<Peer, Set<number>>();
+  /** Updates applied to `doc` but not yet committed. */
+  pending = 0;
+  /** Rows in storage for this room. */
+  storedRows = 0;
+  /** Sends that carry document state, waiting for the pending updates to be committed. */
+  deferred: Array<() => void> = [];
+  idleTimer: NodeJS.Timeout | null = null;
+  compactQueued = false;
+  unloaded = false;
+
+  constructor(
+    readonly name: string,
+    readonly room: Room
+  ) {
+    this.awareness = new awarenessProtocol.Awareness(this.doc);
+    this.awareness.setLocalState(null);
+  }
+}
+
+interface QueuedUpdate {
+  room: LoadedRoom;
+  update: Uint8Array;
+  from: Peer | null;
+}
+
+export class RoomRegistry {
+  private readonly rooms = new Map<string, LoadedRoom>();
+  private queue: QueuedUpdate[] = [];
+  private timer: NodeJS.Timeout | null = null;
+  private closed = false;
+  /** Called once for each room right after it is loaded (the directory room fills itself here). */
+  onLoad: ((room: LoadedRoom) => void) | null = null;
+
+  constructor(
+    private readonly store: UpdateStore,
+    private readonly opts: RoomOptions,
+    private readonly metrics: Metrics,
+    private readonly log: Logger
+  ) {}
+
+  get size(): number {
+    return this.rooms.size;
+  }
+
+  get(name: string): LoadedRoom | undefined {
+    return this.rooms.get(name);
+  }
+
+  names(): string[] {
+    return [...this.rooms.keys()];
+  }
+
+  /** Returns the room, loading it from storage when it is not in memory. */
+  load(room: Room): LoadedRoom {
+    const existing = this.rooms.get(room.name);
+    if (existing) return existing;
+    const loaded = new LoadedRoom(room.name, room);
+    const { updates } = this.store.load(room.name);
+    if (updates.length > 0) {
+      Y.applyUpdate(loaded.doc, updates.length === 1 ? updates[0]! : Y.mergeUpdates(updates));
+    }
+    loaded.storedRows = updates.length;
+    loaded.doc.on('update', (update: Uint8Array, origin: unknown) => {
+      if (origin === SERVER_ORIGIN) this.enqueue(loaded, update, null);
+    });
+    loaded.awareness.on(
+      'update',
+      (
+        { added, updated, removed }: { added: number[]; updated: number[]; removed: number[] },
+        origin: unknown
+      ) => this.onAwareness(loaded, added, updated, removed, origin)
+    );
+    this.rooms.set(room.name, loaded);
+    this.metrics.roomsLoaded.set(this.rooms.size);
+    this.onLoad?.(loaded);
+    if (loaded.storedRows >= this.opts.compactThreshold) this.queueCompaction(loaded);
+    return loaded;
+  }
+
+  /** Adds a connection to a room (loading it), cancelling a pending unload. */
+  join(room: Room, peer: Peer): LoadedRoom {
+    const loaded = this.load(room);
+    if (loaded.idleTimer) {
+      clearTimeout(loaded.idleTimer);
+      loaded.idleTimer = null;
+    }
+    loaded.peers.add(peer);
+    loaded.peerClients.set(peer, new Set());
+    return loaded;
+  }
+
+  /** Removes a connection; its awareness states go, and the room unloads when idle. */
+  leave(loaded: LoadedRoom, peer: Peer): void {
+    if (!loaded.peers.delete(peer)) return;
+    if (loaded.unloaded) return;
+    const clients = loaded.peerClients.get(peer);
+    loaded.peerClients.delete(peer);
+    if (clients && clients.size > 0) {
+      awarenessProtocol.removeAwarenessStates(loaded.awareness, [...clients], null);
+    }
+    if (loaded.peers.size === 0) this.scheduleUnload(loaded);
+  }
+
+  /**
+   * Applies a validated client update and queues it for commit; it is relayed to the room's
+   * other connections once committed.
+   */
+  applyClientUpdate(loaded: LoadedRoom, peer: Peer, update: Uint8Array): void {
+    Y.applyUpdate(loaded.doc, update, peer);
+    this.enqueue(loaded, update, peer);
+  }
+
+  /** Runs `send` once everything applied to the room so far is committed. */
+  whenCommitted(loaded: LoadedRoom, send: () => void): void {
+    if (loaded.pending === 0) send();
+    else loaded.deferred.push(send);
+  }
+
+  private enqueue(loaded: LoadedRoom, update: Uint8Array, from: Peer | null): void {
+    this.queue.push({ room: loaded, update, from });
+    loaded.pending++;
+    if (this.timer === null && !this.closed) {
+      this.timer = setTimeout(() => this.flush(), this.opts.commitDelayMs);
+    }
+  }
+
+  /** Commits every queued update in one transaction, then relays them. */
+  flush(): void {
+    if (this.timer !== null) {
+      clearTimeout(this.timer);
+      this.timer = null;
+    }
+    const batch = this.queue;
+    if (batch.length === 0) return;
+    this.queue = [];
+    const end = this.metrics.commitSeconds.startTimer();
+    try {
+      this.store.commit(batch.map((q) => ({ room: q.room.name, update: q.update })));
+    } catch (err) {
+      end();
+      this.failBatch(batch, err);
+      return;
+    }
+    end();
+    this.metrics.commitBatch.observe(batch.length);
+    this.metrics.updatesApplied.inc(batch.length);
+    const touched = new Set<LoadedRoom>();
+    for (const { room, update, from } of batch) {
+      room.pending--;
+      room.storedRows++;
+      touched.add(room);
+      const message = encodeUpdate(update);
+      for (const peer of room.peers) if (peer !== from) peer.send(message);
+    }
+    for (const room of touched) {
+      if (room.pending === 0 && room.deferred.length > 0) {
+        const deferred = room.deferred;
+        room.deferred = [];
+        for (const send of deferred) send();
+      }
+      if (room.storedRows >= this.opts.compactThreshold) this.queueCompaction(room);
+    }
+  }
+
+  /**
+   * Storage refused a batch (disk full, I/O error). Nothing in it was relayed; the rooms it
+   * touched hold state that is not stored, so they are dropped from memory and their
+   * connections closed: clients reconnect and send their changes again.
+   */
+  private failBatch(batch: QueuedUpdate[], err: unknown): void {
+    const rooms = new Set(batch.map((q) => q.room));
+    this.log.error({ err, rooms: [...rooms].map((r) => r.name) }, 'commit failed; rooms reset');
+    for (const room of rooms) this.dropRoom(room, 'storage failure');
+  }
+
+  /**
+   * Throws away a room's in-memory copy after it may have diverged from storage (an update
+   * failed half-way). What is pending is committed first; connections are closed with a code the
+   * client retries after, and the room reloads from storage on the next connection.
+   */
+  reset(room: LoadedRoom, reason: string): void {
+    this.flush();
+    this.log.error({ room: room.name, reason }, 'room reset');
+    this.dropRoom(room, reason);
+  }
+
+  private dropRoom(room: LoadedRoom, reason: string): void {
+    room.pending = 0;
+    room.deferred = [];
+    for (const peer of [...room.peers]) peer.close(CloseCodes.InternalError, reason);
+    this.unload(room);
+  }
+
+  private queueCompaction(room: LoadedRoom): void {
+    if (room.compactQueued) return;
+    room.compactQueued = true;
+    setImmediate(() => this.compact(room));
+  }
+
+  /** Merges the room's stored updates into one row equal to the committed document. */
+  compact(room: LoadedRoom): void {
+    room.compactQueued = false;
+    if (room.unloaded || room.storedRows <= 1) return;
+    if (room.pending > 0) {
+      // The in-memory document holds uncommitted updates; try after the next commit.
+      room.compactQueued = true;
+      setTimeout(() => this.compact(room), this.opts.commitDelayMs + 1);
+      return;
+    }
+    const before = room.storedRows;
+    try {
+      this.store.replace(room.name, Y.encodeStateAsUpdate(room.doc));
+      room.storedRows = 1;
+      this.metrics.compactions.inc();
+      this.log.debug({ room: room.name, rows: before }, 'room compacted');
+    } catch (err) {
+      this.log.error({ err, room: room.name }, 'compaction failed; stored updates kept');
+    }
+  }
+
+  private scheduleUnload(room: LoadedRoom): void {
+    if (room.idleTimer || this.closed || room.unloaded) return;
+    room.idleTimer = setTimeout(() => {
+      room.idleTimer = null;
+      if (room.peers.size > 0) return;
+      if (room.pending > 0) {
+        this.scheduleUnload(room);
+        return;
+      }
+      if (room.storedRows > 1) this.compact(room);
+      this.unload(room);
+    }, this.opts.roomIdleMs);
+  }
+
+  private unload(room: LoadedRoom): void {
+    if (room.unloaded) return;
+    room.unloaded = true;
+    if (room.idleTimer) clearTimeout(room.idleTimer);
+    room.idleTimer = null;
+    room.awareness.destroy();
+    room.doc.destroy();
+    if (this.rooms.get(room.name) === room) this.rooms.delete(room.name);
+    this.metrics.roomsLoaded.set(this.rooms.size);
+  }
+
+  private onAwareness(
+    room: LoadedRoom,
+    added: number[],
+    updated: number[],
+    removed: number[],
+    origin: unknown
+  ): void {
+    const clients = room.peerClients.get(origin as Peer);
+    if (clients) {
+      for (const id of added) clients.add(id);
+      for (const id of updated) clients.add(id);
+      for (const id of removed) clients.delete(id);
+    }
+    const changed = [...added, ...updated, ...removed];
+    if (changed.length === 0 || room.peers.size === 0) return;
+    // Sent to every connection, the sender too: the stock client counts it as a sign of life.
+    const message = encodeAwareness(awarenessProtocol.encodeAwarenessUpdate(room.awareness, changed));
+    for (const peer of room.peers) peer.send(message);
+  }
+
+  /** Commits what is pending and unloads every room (shutdown). */
+  close(): void {
+    this.flush();
+    this.closed = true;
+    for (const room of [...this.rooms.values()]) this.unload(room);
+  }
+}

@@ -1,0 +1,176 @@
+/**
+ * Wires the server's modules into one process on one port: the static app, `/api`, `/sync`,
+ * `/healthz` and `/metrics`. `createServer` is what start-up and the tests call.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import fastifyStatic from '@fastify/static';
+import { loadConfig, type Config } from './config';
+import { openDatabase, type Db } from './db';
+import { ServerEvents } from './events';
+import { createLogger, type Logger } from './logger';
+import { Metrics } from './metrics';
+import { SqliteUpdateStore } from './persistence';
+import { RoomRegistry, SERVER_ORIGIN, type LoadedRoom } from './rooms';
+import { SyncService } from './sync';
+import { Org } from './org';
+import { Auth } from './auth';
+import { registerApi } from './api';
+import { defaultRules, type RuleSet } from '../../src/lib/model/validation';
+import { writeDirectory } from '../../src/lib/model/org-room';
+
+export interface ServerOptions extends Partial<Config> {
+  dataDir: string;
+  /** Rule sets per room kind; the default lets writers do anything (org is server-only). */
+  rules?: RuleSet;
+  logger?: Logger;
+}
+
+export interface FikaServer {
+  readonly port: number;
+  /** `http://127.0.0.1:<port>` */
+  readonly url: string;
+  readonly config: Config;
+  readonly db: Db;
+  readonly org: Org;
+  readonly auth: Auth;
+  readonly rooms: RoomRegistry;
+  readonly sync: SyncService;
+  readonly metrics: Metrics;
+  readonly log: Logger;
+  readonly app: FastifyInstance;
+  /** Stops accepting, closes connections (clients reconnect), commits what is pending. */
+  close(): Promise<void>;
+}
+
+export async function createServer(options: ServerOptions): Promise<FikaServer> {
+  const { rules = defaultRules, logger, ...overrides } = options;
+  const config: Config = { ...loadConfig({}), port: 0, ...overrides };
+  const log = logger ?? createLogger(config.logLevel);
+  const db = openDatabase(config.dataDir, { synchronous: config.sqliteSynchronous });
+  const events = new ServerEvents();
+  const metrics = new Metrics();
+  const org = new Org(db, events);
+  const auth = new Auth(db, org, config, events);
+  const rooms = new RoomRegistry(new SqliteUpdateStore(db), config, metrics, log);
+  const sync = new SyncService({
+    config,
+    rules,
+    registry: rooms,
+    metrics,
+    log,
+    authority: {
+      authenticate: (token) => auth.authenticate(token),
+      isSessionValid: (sessionId) => auth.isSessionValid(sessionId),
+      roomAccess: (user, room) => {
+        const current = org.getUser(user.id);
+        return current ? org.roomAccess(current, room) : null;
+      }
+    }
+  });
+
+  // The directory room is written by the server from its tables: on load and on every change.
+  const refreshDirectory = (room: LoadedRoom) => {
+    const directory = org.directory();
+    room.doc.transact(
+      () => writeDirectory(room.doc, { ...directory, organisation: orgInfo(org) }),
+      SERVER_ORIGIN
+    );
+  };
+  rooms.onLoad = (room) => {
+    if (room.room.kind === 'org') refreshDirectory(room);
+  };
+  events.on('org-changed', () => {
+    const room = rooms.get('org');
+    if (room) refreshDirectory(room);
+    sync.requestSweep();
+  });
+  events.on('sessions-changed', () => sync.requestSweep());
+
+  const app = Fastify({
+    loggerInstance: log as FastifyBaseLogger,
+    // One line per API request; probes and static files are not worth a line each.
+    logController: new LogController({
+      disableRequestLogging: (request) => !request.url.startsWith('/api/')
+    }),
+    trustProxy: config.trustProxy,
+    bodyLimit: 64 * 1024
+  });
+  app.addHook('onSend', async (_request, reply) => {
+    reply.header('X-Content-Type-Options', 'nosniff');
+    reply.header('Referrer-Policy', 'same-origin');
+  });
+  app.get('/healthz', async () => ({ status: 'ok' }));
+  app.get('/metrics', async (_request, reply) => {
+    reply.type(metrics.registry.contentType);
+    return metrics.registry.metrics();
+  });
+  await app.register(async (api) => registerApi(api, { org, auth, config, events }));
+  await registerStatic(app, config.staticDir);
+
+  app.server.on('upgrade', (req, socket, head) => sync.handleUpgrade(req, socket, head));
+  await app.listen({ port: config.port, host: config.host });
+  const address = app.server.address();
+  const port = typeof address === 'object' && address ? address.port : config.port;
+
+  let closing: Promise<void> | null = null;
+  return {
+    port,
+    url: `http://127.0.0.1:${port}`,
+    config,
+    db,
+    org,
+    auth,
+    rooms,
+    sync,
+    metrics,
+    log,
+    app,
+    close() {
+      closing ??= (async () => {
+        sync.close();
+        await app.close();
+        db.close();
+      })();
+      return closing;
+    }
+  };
+}
+
+function orgInfo(org: Org): { name: string } {
+  return { name: org.getSetting('org.name') ?? '' };
+}
+
+/** Serves the built app from `dir` when it exists, with the SPA fallback for deep links. */
+async function registerStatic(app: FastifyInstance, dir: string): Promise<void> {
+  const index = path.join(dir, 'index.html');
+  if (!fs.existsSync(index)) {
+    app.get('/', async (_request, reply) =>
+      reply
+        .type('text/html; charset=utf-8')
+        .send(
+          '<!doctype html><html lang="en"><meta charset="utf-8"><title>Fika</title>' +
+            '<p>The Fika server is running, but the web app has not been built. Run <code>npm run build</code>.</p>'
+        )
+    );
+    return;
+  }
+  await app.register(fastifyStatic, {
+    root: dir,
+    wildcard: false,
+    index: ['index.html'],
+    setHeaders(res, filePath) {
+      const immutable = filePath.includes(`${path.sep}_app${path.sep}immutable${path.sep}`);
+      res.setHeader('Cache-Control', immutable ? 'public, max-age=31536000, immutable' : 'no-cache');
+    }
+  });
+  app.setNotFoundHandler((request, reply) => {
+    const accept = request.headers.accept ?? '';
+    if (request.method === 'GET' && accept.includes('text/html') && !request.url.startsWith('/api/')) {
+      reply.header('Cache-Control', 'no-cache');
+      return reply.sendFile('index.html');
+    }
+    return reply.code(404).send({ error: 'not-found', message: 'Nothing here.' });
+  });
+}

@@ -1,0 +1,457 @@
+/**
+ * `/sync/<room>`: the y-websocket protocol, authenticated, validated and rate-limited.
+ *
+ * A connection is accepted at the HTTP level and then checked; every refusal is a 44xx close
+ * code (see close-codes.ts) sent before any room content, because the stock client retries
+ * forever after an HTTP error but stops after a 44xx close.
+ *
+ * Every update passes, in order: write access (a reader's updates are dropped and logged),
+ * full decoding (a malformed update closes the connection), the room kind's rule set (a
+ * refused update closes the connection with `UpdateRefused`), then the room registry, which
+ * applies it and relays it only after it is committed.
+ */
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import * as Y from 'yjs';
+import * as awarenessProtocol from 'y-protocols/awareness';
+import { WebSocketServer, WebSocket } from 'ws';
+import { CloseCodes, type CloseCode } from '../../src/lib/model/close-codes';
+import { parseRoomName, type Access, type Room } from '../../src/lib/model/rooms';
+import {
+  refuse,
+  type RuleSet,
+  type UpdateContext,
+  type ValidationResult
+} from '../../src/lib/model/validation';
+import type { Config } from './config';
+import type { Logger } from './logger';
+import type { Metrics } from './metrics';
+import {
+  BadMessageError,
+  encodeAwareness,
+  encodeSyncStep1,
+  encodeSyncStep2,
+  isEmptyUpdate,
+  parseClientMessage
+} from './messages';
+import type { LoadedRoom, Peer, RoomRegistry } from './rooms';
+
+export interface SyncUser {
+  id: string;
+  role: 'admin' | 'editor' | 'staff';
+}
+
+/** What the sync side needs to know from authentication and the organisation. */
+export interface SyncAuthority<U extends SyncUser = SyncUser> {
+  authenticate(token: string): { user: U; session: { id: string } } | null;
+  /** The session's person when the session is still valid and the person active, else null. */
+  isSessionValid(sessionId: string): U | null;
+  roomAccess(user: U, room: Room): Access | null;
+}
+
+export const SESSION_COOKIE = 'fika_session';
+const HEARTBEAT_MS = 30_000;
+
+type SyncConfig = Pick<
+  Config,
+  | 'maxMessageBytes'
+  | 'maxBufferedBytes'
+  | 'messagesPerSecond'
+  | 'messageBurst'
+  | 'bytesPerSecond'
+  | 'bytesBurst'
+  | 'sessionCheckMs'
+  | 'allowedOrigins'
+>;
+
+let nextConnectionId = 1;
+
+/** Token bucket: `rate` per second sustained, up to `burst` at once. */
+class Bucket {
+  private tokens: number;
+  private last = performance.now();
+  constructor(
+    private readonly rate: number,
+    private readonly burst: number
+  ) {
+    this.tokens = burst;
+  }
+  take(n: number): boolean {
+    const now = performance.now();
+    this.tokens = Math.min(this.burst, this.tokens + ((now - this.last) * this.rate) / 1000);
+    this.last = now;
+    if (this.tokens < n) return false;
+    this.tokens -= n;
+    return true;
+  }
+}
+
+class Connection implements Peer {
+  readonly id = nextConnectionId++;
+  loaded: LoadedRoom | null = null;
+  alive = true;
+  closing = false;
+  private readonly messages: Bucket;
+  private readonly bytes: Bucket;
+  private droppedUpdates = 0;
+
+  constructor(
+    private readonly ws: WebSocket,
+    private readonly sync: SyncService,
+    public user: SyncUser,
+    readonly sessionId: string,
+    readonly room: Room,
+    public access: Access
+  ) {
+    const c = sync.config;
+    this.messages = new Bucket(c.messagesPerSecond, c.messageBurst);
+    this.bytes = new Bucket(c.bytesPerSecond, c.bytesBurst);
+  }
+
+  get log(): Logger {
+    return this.sync.log;
+  }
+
+  start(): void {
+    const loaded = this.sync.registry.join(this.room, this);
+    this.loaded = loaded;
+    this.sync.registry.whenCommitted(loaded, () => {
+      this.send(encodeSyncStep1(loaded.doc));
+      const states = loaded.awareness.getStates();
+      if (states.size > 0) {
+        this.send(
+          encodeAwareness(awarenessProtocol.encodeAwarenessUpdate(loaded.awareness, [...states.keys()]))
+        );
+      }
+    });
+  }
+
+  send(message: Uint8Array): void {
+    if (this.closing || this.ws.readyState !== WebSocket.OPEN) return;
+    this.ws.send(message);
+    this.sync.metrics.bytesOut.inc(message.byteLength);
+    if (this.ws.bufferedAmount > this.sync.config.maxBufferedBytes) {
+      this.close(CloseCodes.SlowClient, `send buffer over ${this.sync.config.maxBufferedBytes} bytes`);
+      // The client is not reading, so the close frame would wait behind the buffer: free it now.
+      this.ws.terminate();
+    }
+  }
+
+  close(code: CloseCode, detail?: string): void {
+    if (this.closing) return;
+    this.closing = true;
+    this.sync.metrics.closes.inc({ code: String(code.code) });
+    const level = code.code === CloseCodes.GoingAway.code ? 'debug' : 'warn';
+    this.log[level](
+      { conn: this.id, user: this.user.id, room: this.room.name, code: code.code, detail },
+      `sync connection closed: ${code.reason}`
+    );
+    this.ws.close(code.code, code.reason);
+    this.detach();
+  }
+
+  ping(): void {
+    if (this.ws.readyState === WebSocket.OPEN) this.ws.ping();
+  }
+
+  /** Drops a connection that stopped answering pings. */
+  terminate(): void {
+    this.ws.terminate();
+    this.detach();
+  }
+
+  /** The socket closed (either side). */
+  detach(): void {
+    this.closing = true;
+    if (this.loaded) {
+      this.sync.registry.leave(this.loaded, this);
+      this.loaded = null;
+    }
+    this.sync.forget(this);
+  }
+
+  onMessage(data: Buffer, isBinary: boolean): void {
+    if (this.closing || !this.loaded) return;
+    this.sync.metrics.bytesIn.inc(data.byteLength);
+    if (!isBinary) return this.close(CloseCodes.BadMessage, 'text frame');
+    if (data.byteLength > this.sync.config.maxMessageBytes) return this.close(CloseCodes.MessageTooLarge);
+    if (!this.messages.take(1) || !this.bytes.take(data.byteLength)) {
+      return this.close(CloseCodes.RateLimited);
+    }
+    let message;
+    try {
+      message = parseClientMessage(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
+    } catch (err) {
+      return this.close(CloseCodes.BadMessage, (err as BadMessageError).message);
+    }
+    const loaded = this.loaded;
+    switch (message.type) {
+      case 'sync-step-1': {
+        const sv = message.stateVector.slice();
+        this.sync.registry.whenCommitted(loaded, () => this.send(encodeSyncStep2(loaded.doc, sv)));
+        return;
+      }
+      case 'sync-update':
+        return this.onUpdate(loaded, message.update.slice());
+      case 'awareness':
+        awarenessProtocol.applyAwarenessUpdate(loaded.awareness, message.update, this);
+        return;
+      case 'query-awareness': {
+        const ids = [...loaded.awareness.getStates().keys()];
+        if (ids.length > 0)
+          this.send(encodeAwareness(awarenessProtocol.encodeAwarenessUpdate(loaded.awareness, ids)));
+        return;
+      }
+    }
+  }
+
+  private onUpdate(loaded: LoadedRoom, update: Uint8Array): void {
+    let decoded: ReturnType<typeof Y.decodeUpdate>;
+    try {
+      decoded = Y.decodeUpdate(update);
+    } catch (err) {
+      return this.close(CloseCodes.BadMessage, `malformed update: ${(err as Error).message}`);
+    }
+    if (isEmptyUpdate(decoded)) return;
+    if (this.access !== 'write') {
+      this.sync.metrics.updatesRefused.inc({ reason: 'read-only' });
+      this.droppedUpdates++;
+      // One line for the first dropped update and then one per hundred, not one per update.
+      if (this.droppedUpdates % 100 === 1) {
+        this.log.warn(
+          { conn: this.id, user: this.user.id, room: this.room.name, dropped: this.droppedUpdates },
+          'update from a read-only connection dropped'
+        );
+      }
+      return;
+    }
+    const ctx: UpdateContext = {
+      user: this.user,
+      room: this.room,
+      access: this.access,
+      doc: loaded.doc,
+      update,
+      decoded
+    };
+    let result: ValidationResult;
+    try {
+      result = this.sync.rules[this.room.kind](ctx);
+    } catch (err) {
+      this.log.error({ err, room: this.room.name }, 'validation rule failed');
+      result = refuse('rule-error', 'The update could not be checked.');
+    }
+    if (!result.ok) {
+      this.sync.metrics.updatesRefused.inc({ reason: result.error });
+      return this.close(CloseCodes.UpdateRefused, `${result.error}: ${result.message}`);
+    }
+    try {
+      this.sync.registry.applyClientUpdate(loaded, this, update);
+    } catch (err) {
+      this.close(CloseCodes.BadMessage, `update could not be applied: ${(err as Error).message}`);
+      this.sync.registry.reset(loaded, 'an update failed to apply');
+    }
+  }
+}
+
+export interface SyncDeps {
+  config: SyncConfig;
+  authority: SyncAuthority;
+  registry: RoomRegistry;
+  rules: RuleSet;
+  metrics: Metrics;
+  log: Logger;
+}
+
+export class SyncService {
+  readonly config: SyncConfig;
+  readonly registry: RoomRegistry;
+  readonly rules: RuleSet;
+  readonly metrics: Metrics;
+  readonly log: Logger;
+  private readonly authority: SyncAuthority;
+  private readonly wss: WebSocketServer;
+  private readonly connections = new Set<Connection>();
+  private readonly sweepTimer: NodeJS.Timeout;
+  private readonly heartbeatTimer: NodeJS.Timeout;
+  private sweepQueued = false;
+
+  constructor(deps: SyncDeps) {
+    this.config = deps.config;
+    this.registry = deps.registry;
+    this.rules = deps.rules;
+    this.metrics = deps.metrics;
+    this.log = deps.log;
+    this.authority = deps.authority;
+    this.wss = new WebSocketServer({
+      noServer: true,
+      maxPayload: deps.config.maxMessageBytes,
+      perMessageDeflate: false
+    });
+    this.sweepTimer = setInterval(() => this.sweep(), deps.config.sessionCheckMs);
+    this.heartbeatTimer = setInterval(() => this.heartbeat(), HEARTBEAT_MS);
+  }
+
+  get connectionCount(): number {
+    return this.connections.size;
+  }
+
+  /** Handles an HTTP upgrade; anything but `/sync/...` is refused before the upgrade. */
+  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    if (!url.pathname.startsWith('/sync/')) {
+      socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+      return;
+    }
+    this.wss.handleUpgrade(req, socket, head, (ws) => this.accept(ws, req, url));
+  }
+
+  private accept(ws: WebSocket, req: IncomingMessage, url: URL): void {
+    // ws closes an over-long message itself with 1009, a code the client would retry after;
+    // report it with Fika's own code instead (the message is refused at its header, unread).
+    const close = ws.close.bind(ws);
+    ws.close = (code?: number, reason?: string | Buffer) =>
+      code === 1009
+        ? close(CloseCodes.MessageTooLarge.code, CloseCodes.MessageTooLarge.reason)
+        : close(code, reason);
+    ws.on('error', (err) => this.log.debug({ err }, 'sync socket error'));
+
+    const refuse = (code: CloseCode, detail: string) => {
+      this.metrics.closes.inc({ code: String(code.code) });
+      this.log.info(
+        { path: url.pathname, code: code.code, detail },
+        `sync connection refused: ${code.reason}`
+      );
+      ws.close(code.code, code.reason);
+    };
+    let roomName: string;
+    try {
+      roomName = decodeURIComponent(url.pathname.slice('/sync/'.length));
+    } catch {
+      return refuse(CloseCodes.UnknownRoom, 'bad escape in room name');
+    }
+    const room = parseRoomName(roomName);
+    if (!room) return refuse(CloseCodes.UnknownRoom, 'not a room name');
+    const token = this.tokenOf(req, url);
+    if (token === null) return refuse(CloseCodes.Unauthorized, 'no token');
+    const auth = this.authority.authenticate(token);
+    if (!auth) return refuse(CloseCodes.Unauthorized, 'invalid, expired or revoked token');
+    const access = this.authority.roomAccess(auth.user, room);
+    if (!access) return refuse(CloseCodes.Forbidden, `${auth.user.id} may not read ${room.name}`);
+
+    const conn = new Connection(ws, this, auth.user, auth.session.id, room, access);
+    this.connections.add(conn);
+    this.metrics.connections.set(this.connections.size);
+    ws.on('message', (data, isBinary) => conn.onMessage(data as Buffer, isBinary));
+    ws.on('close', () => conn.detach());
+    ws.on('pong', () => {
+      conn.alive = true;
+    });
+    try {
+      conn.start();
+    } catch (err) {
+      this.log.error({ err, room: room.name }, 'room could not be loaded');
+      conn.close(CloseCodes.InternalError, 'room could not be loaded');
+    }
+  }
+
+  /**
+   * The token from `?token=` (the stock client's `params`), else the session cookie. A cookie
+   * counts only from the server's own origin (or a configured one), so another site cannot open
+   * a connection in a signed-in person's name.
+   */
+  private tokenOf(req: IncomingMessage, url: URL): string | null {
+    const param = url.searchParams.get('token');
+    if (param) return param;
+    const cookie = readCookie(req.headers.cookie, SESSION_COOKIE);
+    if (!cookie) return null;
+    const origin = req.headers.origin;
+    if (origin !== undefined) {
+      let host: string;
+      try {
+        host = new URL(origin).host;
+      } catch {
+        return null;
+      }
+      if (host !== req.headers.host && !this.config.allowedOrigins.includes(origin)) return null;
+    }
+    return cookie;
+  }
+
+  forget(conn: Connection): void {
+    if (this.connections.delete(conn)) this.metrics.connections.set(this.connections.size);
+  }
+
+  /** Re-checks at once (after a revocation or an access change) rather than at the next tick. */
+  requestSweep(): void {
+    if (this.sweepQueued) return;
+    this.sweepQueued = true;
+    setImmediate(() => {
+      this.sweepQueued = false;
+      this.sweep();
+    });
+  }
+
+  /** Closes connections whose session ended or whose access was withdrawn; updates access levels. */
+  sweep(): void {
+    const users = new Map<string, SyncUser | null>();
+    const access = new Map<string, Access | null>();
+    for (const conn of [...this.connections]) {
+      if (conn.closing) continue;
+      let user = users.get(conn.sessionId);
+      if (user === undefined) {
+        user = this.authority.isSessionValid(conn.sessionId);
+        users.set(conn.sessionId, user);
+      }
+      if (!user) {
+        conn.close(CloseCodes.Unauthorized, 'session ended');
+        continue;
+      }
+      conn.user = user;
+      const key = `${user.id}\n${conn.room.name}`;
+      let level = access.get(key);
+      if (level === undefined) {
+        level = this.authority.roomAccess(user, conn.room);
+        access.set(key, level);
+      }
+      if (!level) conn.close(CloseCodes.Forbidden, 'access withdrawn');
+      else conn.access = level;
+    }
+  }
+
+  private heartbeat(): void {
+    for (const conn of this.connections) {
+      if (!conn.alive) {
+        conn.terminate();
+        continue;
+      }
+      conn.alive = false;
+      conn.ping();
+    }
+  }
+
+  /** Closes every connection (clients will reconnect) and commits what is pending. */
+  close(): void {
+    clearInterval(this.sweepTimer);
+    clearInterval(this.heartbeatTimer);
+    this.registry.flush();
+    for (const conn of [...this.connections]) conn.close(CloseCodes.GoingAway);
+    this.registry.close();
+    this.wss.close();
+  }
+}
+
+function readCookie(header: string | undefined, name: string): string | null {
+  if (!header) return null;
+  for (const part of header.split(';')) {
+    const eq = part.indexOf('=');
+    if (eq > 0 && part.slice(0, eq).trim() === name) {
+      const value = part.slice(eq + 1).trim();
+      try {
+        return decodeURIComponent(value) || null;
+      } catch {
+        return null;
+      }
+    }
+  }
+  return null;
+}

@@ -1,0 +1,462 @@
+/**
+ * The sync server end to end: a real server on an ephemeral port with a real SQLite file,
+ * stock y-websocket clients, and raw sockets for what the stock client never sends.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import * as Y from 'yjs';
+import * as encoding from 'lib0/encoding';
+import { CloseCodes } from '../../src/lib/model/close-codes';
+import { allow, defaultRules, refuse, type RuleSet } from '../../src/lib/model/validation';
+import {
+  connect,
+  countingWebSocket,
+  metric,
+  rawConnect,
+  sleep,
+  startServer,
+  synced,
+  waitFor,
+  withTimeout,
+  type Client,
+  type TestServer
+} from '../support/server';
+
+const cleanups: Array<() => unknown> = [];
+afterEach(async () => {
+  while (cleanups.length) await cleanups.pop()!();
+});
+
+async function server(opts: Parameters<typeof startServer>[0] = {}): Promise<TestServer> {
+  const s = await startServer(opts);
+  cleanups.push(() => s.stop());
+  return s;
+}
+
+function client(...args: Parameters<typeof connect>): Client {
+  const c = connect(...args);
+  cleanups.unshift(() => c.destroy());
+  return c;
+}
+
+function openSpace(s: TestServer): string {
+  const space = s.org.createSpace({
+    name: 'Open',
+    kind: 'community',
+    audience: 'everyone',
+    postingPolicy: 'members'
+  });
+  return `space/${space.id}`;
+}
+
+describe('sync between stock clients', () => {
+  it('converges two clients and gives a late joiner the whole state', async () => {
+    const s = await server();
+    const room = openSpace(s);
+    const { token: t1 } = s.addUser('anna');
+    const { token: t2 } = s.addUser('bo');
+    const a = client(s, room, t1);
+    const b = client(s, room, t2);
+    await Promise.all([synced(a), synced(b)]);
+    a.doc.getMap('m').set('from-a', 1);
+    b.doc.getArray('list').push(['b1', 'b2']);
+    a.doc.getText('t').insert(0, 'hej');
+    b.doc.getText('t').insert(0, 'hello ');
+    await waitFor(() => a.doc.getArray('list').length === 2 && b.doc.getMap('m').get('from-a') === 1);
+    await waitFor(() => a.doc.getText('t').length === 9 && b.doc.getText('t').length === 9);
+    expect(a.doc.getText('t').toString()).toBe(b.doc.getText('t').toString());
+
+    const c = client(s, room, s.addUser('cecilia').token);
+    await synced(c);
+    await waitFor(() => c.doc.getText('t').length === 9);
+    expect(Y.encodeStateVector(c.doc)).toEqual(Y.encodeStateVector(a.doc));
+    expect(c.doc.getMap('m').toJSON()).toEqual({ 'from-a': 1 });
+    expect(c.doc.getArray('list').toJSON()).toEqual(['b1', 'b2']);
+  });
+
+  it('relays awareness and removes it when a client leaves', async () => {
+    const s = await server();
+    const room = openSpace(s);
+    const a = client(s, room, s.addUser('a').token);
+    const b = client(s, room, s.addUser('b').token);
+    await Promise.all([synced(a), synced(b)]);
+    a.provider.awareness.setLocalStateField('user', { name: 'Anna' });
+    await waitFor(() => b.provider.awareness.getStates().get(a.doc.clientID)?.user !== undefined);
+    a.provider.disconnect();
+    await waitFor(() => !b.provider.awareness.getStates().has(a.doc.clientID));
+  });
+
+  it('fills the org room from the server tables and keeps it current', async () => {
+    const s = await server();
+    const { user, token } = s.addUser('dora');
+    const c = client(s, 'org', token);
+    await synced(c);
+    await waitFor(() => c.doc.getMap('people').has(user.id));
+    const added = s.addUser('erik').user;
+    await waitFor(() => c.doc.getMap('people').has(added.id), 3000, 'live directory update');
+    // Nobody but the server writes the directory: every client is a reader of it.
+    expect(s.org.roomAccess(s.org.getUser(user.id)!, { kind: 'org', name: 'org' })).toBe('read');
+    c.doc.getMap('people').set('forged', { id: 'forged' });
+    await sleep(200);
+    expect(await metric(s, 'fika_sync_updates_refused_total', 'reason="read-only"')).toBe(1);
+    const fresh = client(s, 'org', s.addUser('f').token);
+    await synced(fresh);
+    expect(fresh.doc.getMap('people').has('forged')).toBe(false);
+  });
+});
+
+describe('refusals', () => {
+  it('closes with 4401 for a missing, unknown, expired or revoked token', async () => {
+    const s = await server();
+    const room = openSpace(s);
+    expect((await withTimeout(client(s, room, null).closed, 3000, 'no token')).code).toBe(4401);
+    expect((await withTimeout(client(s, room, 'not-a-token').closed, 3000, 'bad token')).code).toBe(4401);
+
+    const { user, token } = s.addUser('expired');
+    s.db.prepare('UPDATE sessions SET expires_at = ? WHERE user_id = ?').run(Date.now() - 1000, user.id);
+    expect((await withTimeout(client(s, room, token).closed, 3000, 'expired')).code).toBe(4401);
+
+    const revoked = s.addUser('revoked');
+    const session = s.auth.authenticate(revoked.token)!.session;
+    s.auth.revokeSession(session.id);
+    expect((await withTimeout(client(s, room, revoked.token).closed, 3000, 'revoked')).code).toBe(4401);
+  });
+
+  it('closes with 4403 for a room the person may not read, sending none of its content', async () => {
+    const s = await server();
+    const logistics = s.org.createGroup({ kind: 'department', name: 'Logistics' });
+    const space = s.org.createSpace({
+      name: 'Warehouse',
+      kind: 'project',
+      audience: 'groups',
+      audienceGroupIds: [logistics.id],
+      postingPolicy: 'members'
+    });
+    const room = `space/${space.id}`;
+    const insider = client(s, room, s.addUser('in', { groupIds: [logistics.id] }).token);
+    await synced(insider);
+    insider.doc.getMap('m').set('secret', 'plans');
+    await waitFor(() => s.rooms.get(room)?.pending === 0);
+
+    const outsider = s.addUser('out');
+    const raw = rawConnect(s, room, outsider.token);
+    expect((await withTimeout(raw.closed, 3000, 'close')).code).toBe(4403);
+    expect(raw.messages).toHaveLength(0);
+    const partition = rawConnect(s, `${room}/2026-11`, outsider.token);
+    expect((await withTimeout(partition.closed, 3000, 'close')).code).toBe(4403);
+    const other = rawConnect(s, 'user/a/b', outsider.token);
+    expect((await withTimeout(other.closed, 3000, 'close')).code).toBe(4404);
+    const someoneElse = rawConnect(s, `user/somebody-else`, outsider.token);
+    expect((await withTimeout(someoneElse.closed, 3000, 'close')).code).toBe(4403);
+    expect(someoneElse.messages).toHaveLength(0);
+  });
+
+  it('makes exactly one attempt when refused with 4401 or 4403', async () => {
+    const s = await server();
+    const private_ = `user/not-mine`;
+    const unauthorised = countingWebSocket();
+    const forbidden = countingWebSocket();
+    const a = client(s, openSpace(s), 'bad-token', { WebSocketPolyfill: unauthorised.WS });
+    const b = client(s, private_, s.addUser('x').token, { WebSocketPolyfill: forbidden.WS });
+    expect((await withTimeout(a.closed, 3000, 'close')).code).toBe(4401);
+    expect((await withTimeout(b.closed, 3000, 'close')).code).toBe(4403);
+    await sleep(2500); // several backoff periods of a client that would retry (maxBackoffTime 500 ms)
+    expect(unauthorised.attempts()).toBe(1);
+    expect(forbidden.attempts()).toBe(1);
+  });
+
+  it('closes open connections within seconds when a session is revoked or a person deactivated', async () => {
+    const s = await server({ sessionCheckMs: 1000 });
+    const room = openSpace(s);
+    const revoked = s.addUser('r');
+    const deactivated = s.addUser('d');
+    const a = client(s, room, revoked.token);
+    const b = client(s, room, deactivated.token);
+    await Promise.all([synced(a), synced(b)]);
+    s.auth.revokeSession(s.auth.authenticate(revoked.token)!.session.id);
+    s.org.updateUser(deactivated.user.id, { active: false });
+    expect((await withTimeout(a.closed, 3000, 'revoked close')).code).toBe(4401);
+    expect((await withTimeout(b.closed, 3000, 'deactivated close')).code).toBe(4401);
+  });
+
+  it('closes with 4403 when a person loses access to a room while connected', async () => {
+    const s = await server({ sessionCheckMs: 1000 });
+    const team = s.org.createGroup({ kind: 'team', name: 'Team' });
+    const space = s.org.createSpace({
+      name: 'Team space',
+      kind: 'project',
+      audience: 'groups',
+      audienceGroupIds: [team.id],
+      postingPolicy: 'members'
+    });
+    const member = s.addUser('m', { groupIds: [team.id] });
+    const c = client(s, `space/${space.id}`, member.token);
+    await synced(c);
+    s.org.removeMember(team.id, member.user.id);
+    expect((await withTimeout(c.closed, 3000, 'close')).code).toBe(4403);
+  });
+
+  it('accepts the session cookie only from the same origin', async () => {
+    const s = await server();
+    const room = openSpace(s);
+    const { token } = s.addUser('cookie');
+    const same = rawConnect(s, room, null, { cookie: `fika_session=${token}`, origin: s.url });
+    await same.opened;
+    await waitFor(() => same.messages.length > 0, 3000, 'sync step 1');
+    same.ws.close();
+    const foreign = rawConnect(s, room, null, {
+      cookie: `fika_session=${token}`,
+      origin: 'https://evil.example'
+    });
+    expect((await withTimeout(foreign.closed, 3000, 'close')).code).toBe(4401);
+  });
+});
+
+describe('read-only connections', () => {
+  it('receive the room but their updates are never applied, stored or relayed', async () => {
+    const s = await server();
+    const room = openSpace(s);
+    const space = room.split('/')[1]!;
+    const owner = s.addUser('owner');
+    const doc = s.org.createDocument({ spaceId: space, ownerId: owner.user.id });
+    const docRoom = `doc/${doc.id}`;
+    const writer = client(s, docRoom, owner.token);
+    const reader = client(s, docRoom, s.addUser('reader').token);
+    await Promise.all([synced(writer), synced(reader)]);
+    writer.doc.getText('body').insert(0, 'Policy text');
+    await waitFor(() => reader.doc.getText('body').toString() === 'Policy text');
+
+    reader.doc.getText('body').insert(0, 'VANDALISED ');
+    reader.doc.getMap('meta').set('title', 'hijacked');
+    await sleep(300);
+    expect(writer.doc.getText('body').toString()).toBe('Policy text');
+    expect(writer.doc.getMap('meta').has('title')).toBe(false);
+    expect(await metric(s, 'fika_sync_updates_refused_total', 'reason="read-only"')).toBeGreaterThan(0);
+    // The reader stays connected and keeps receiving.
+    writer.doc.getText('body').insert(11, '.');
+    await waitFor(() => reader.doc.getText('body').toString().endsWith('.'));
+
+    // After a restart, the server's copy holds none of the reader's changes.
+    const dataDir = s.config.dataDir;
+    writer.destroy();
+    reader.destroy();
+    await s.stop();
+    const again = await server({ dataDir });
+    const fresh = client(again, docRoom, owner.token);
+    await synced(fresh);
+    expect(fresh.doc.getText('body').toString()).toBe('Policy text.');
+    expect(fresh.doc.getMap('meta').has('title')).toBe(false);
+  });
+});
+
+describe('validation hook', () => {
+  it('passes the person and the decoded update to the room kind rule and enforces a refusal', async () => {
+    const seen: Array<{ user: string; kind: string; structs: number }> = [];
+    const rules: RuleSet = {
+      ...defaultRules,
+      space: (ctx) => {
+        seen.push({ user: ctx.user.id, kind: ctx.room.kind, structs: ctx.decoded.structs.length });
+        const touchesForbidden = ctx.decoded.structs.some(
+          (s) => 'parentSub' in s && (s as { parentSub: string | null }).parentSub === 'forbidden'
+        );
+        return touchesForbidden ? refuse('forbidden-key', 'That key is not allowed.') : allow;
+      },
+      user: () => {
+        throw new Error('rule crashed');
+      }
+    };
+    const s = await server({ rules });
+    const room = openSpace(s);
+    const a = s.addUser('a');
+    const good = client(s, room, a.token);
+    const bad = client(s, room, s.addUser('b').token);
+    await Promise.all([synced(good), synced(bad)]);
+    good.doc.getMap('m').set('fine', 1);
+    await waitFor(() => bad.doc.getMap('m').get('fine') === 1);
+    expect(seen.some((e) => e.user === a.user.id && e.kind === 'space' && e.structs > 0)).toBe(true);
+
+    bad.doc.getMap('m').set('forbidden', 'x');
+    expect((await withTimeout(bad.closed, 3000, 'refusal')).code).toBe(CloseCodes.UpdateRefused.code);
+    await sleep(200);
+    expect(good.doc.getMap('m').has('forbidden')).toBe(false);
+    expect(await metric(s, 'fika_sync_updates_refused_total', 'reason="forbidden-key"')).toBe(1);
+
+    // A rule that throws refuses rather than lets the update through.
+    const own = client(s, `user/${a.user.id}`, a.token);
+    await synced(own);
+    own.doc.getMap('prefs').set('lang', 'sv');
+    expect((await withTimeout(own.closed, 3000, 'refusal')).code).toBe(CloseCodes.UpdateRefused.code);
+
+    // Nothing refused was stored.
+    const dataDir = s.config.dataDir;
+    await s.stop();
+    const again = await server({ dataDir, rules });
+    const fresh = client(again, room, again.addUser('c').token);
+    await synced(fresh);
+    expect(fresh.doc.getMap('m').toJSON()).toEqual({ fine: 1 });
+  });
+});
+
+describe('bad input', () => {
+  function frame(...parts: Array<(e: encoding.Encoder) => void>): Uint8Array {
+    const e = encoding.createEncoder();
+    for (const p of parts) p(e);
+    return encoding.toUint8Array(e);
+  }
+  const u = (n: number) => (e: encoding.Encoder) => encoding.writeVarUint(e, n);
+  const bytes = (b: Uint8Array) => (e: encoding.Encoder) => encoding.writeVarUint8Array(e, b);
+
+  it('closes only the offending connection with a clear code while others keep syncing', async () => {
+    const s = await server({
+      maxMessageBytes: 64 * 1024,
+      messagesPerSecond: 50,
+      messageBurst: 100,
+      maxBufferedBytes: 256 * 1024
+    });
+    const room = openSpace(s);
+    const { token } = s.addUser('good');
+    const a = client(s, room, token);
+    const b = client(s, room, s.addUser('good2').token);
+    await Promise.all([synced(a), synced(b)]);
+    const attacker = s.addUser('attacker').token;
+
+    const cases: Array<{ name: string; send: (ws: import('ws').WebSocket) => void; code: number }> = [
+      {
+        name: 'garbage',
+        send: (ws) => ws.send(Uint8Array.from([0xff, 0xff, 0xff, 0xff, 0xff, 0xff])),
+        code: 4400
+      },
+      { name: 'empty frame', send: (ws) => ws.send(new Uint8Array(0)), code: 4400 },
+      {
+        name: 'truncated sync',
+        send: (ws) => ws.send(frame(u(0), u(2), u(50), (e) => encoding.writeUint8(e, 1))),
+        code: 4400
+      },
+      { name: 'unknown message type', send: (ws) => ws.send(frame(u(7))), code: 4400 },
+      {
+        name: 'unknown sync type',
+        send: (ws) => ws.send(frame(u(0), u(9), bytes(new Uint8Array(2)))),
+        code: 4400
+      },
+      { name: 'trailing bytes', send: (ws) => ws.send(frame(u(3), u(3))), code: 4400 },
+      {
+        name: 'malformed update',
+        send: (ws) => ws.send(frame(u(0), u(2), bytes(Uint8Array.from([5, 200, 1, 2, 3, 4, 5])))),
+        code: 4400
+      },
+      {
+        name: 'malformed awareness',
+        send: (ws) =>
+          ws.send(
+            frame(u(1), bytes(frame(u(1), u(123), u(1), (e) => encoding.writeVarString(e, '{not json'))))
+          ),
+        code: 4400
+      },
+      { name: 'text frame', send: (ws) => ws.send('hello'), code: 4400 },
+      { name: 'oversized', send: (ws) => ws.send(new Uint8Array(100 * 1024)), code: 4413 },
+      {
+        name: 'flood',
+        send: (ws) => {
+          for (let i = 0; i < 400; i++) ws.send(frame(u(3)));
+        },
+        code: 4429
+      }
+    ];
+    for (const c of cases) {
+      const raw = rawConnect(s, room, attacker);
+      await raw.opened;
+      c.send(raw.ws);
+      const closed = await withTimeout(raw.closed, 3000, c.name);
+      expect({ name: c.name, code: closed.code }).toEqual({ name: c.name, code: c.code });
+      a.doc.getMap('m').set(c.name, true);
+      await waitFor(() => b.doc.getMap('m').get(c.name) === true, 3000, `sync after ${c.name}`);
+    }
+    expect((await fetch(`${s.url}/healthz`)).status).toBe(200);
+  });
+
+  it('disconnects a client that does not read once its send buffer passes the bound', async () => {
+    const s = await server({ maxBufferedBytes: 256 * 1024 });
+    const room = openSpace(s);
+    const writer = client(s, room, s.addUser('w').token);
+    const other = client(s, room, s.addUser('o').token);
+    await Promise.all([synced(writer), synced(other)]);
+    const slow = rawConnect(s, room, s.addUser('slow').token);
+    await slow.opened;
+    await waitFor(() => slow.messages.length > 0);
+    // Stop reading: the socket's data stays in the kernel, the server's buffer grows.
+    (slow.ws as unknown as { _socket: { pause(): void } })._socket.pause();
+    const chunk = 'x'.repeat(32 * 1024);
+    for (let i = 0; i < 200; i++) {
+      writer.doc.getArray('big').push([chunk]);
+      if (i % 20 === 0) await sleep(5);
+    }
+    await waitFor(() => other.doc.getArray('big').length === 200, 10000, 'others still served');
+    await waitFor(() => s.sync.connectionCount === 2, 10000, 'slow client disconnected');
+    expect(await metric(s, 'fika_sync_connections_closed_total', 'code="4408"')).toBe(1);
+  });
+});
+
+describe('storage', () => {
+  it('keeps the document identical through compaction and unloading', async () => {
+    const s = await server({ compactThreshold: 10, roomIdleMs: 200 });
+    const room = openSpace(s);
+    const { token } = s.addUser('writer');
+    const a = client(s, room, token);
+    await synced(a);
+    for (let i = 0; i < 60; i++) {
+      a.doc.getMap('m').set(`k${i}`, i);
+      if (i % 7 === 0) a.doc.getText('t').insert(0, `${i} `);
+      if (i % 11 === 0) a.doc.getMap('m').delete(`k${i - 1}`);
+      await sleep(2);
+    }
+    await waitFor(() => s.rooms.get(room)?.pending === 0);
+    await sleep(50);
+    const expected = a.doc.getMap('m').toJSON();
+    const expectedText = a.doc.getText('t').toString();
+    const serverState = Y.encodeStateAsUpdate(s.rooms.get(room)!.doc);
+    const rows = (
+      s.db.prepare('SELECT count(*) AS n FROM room_updates WHERE room = ?').get(room) as { n: number }
+    ).n;
+    expect(rows).toBeLessThan(10);
+    expect(await metric(s, 'fika_sync_compactions_total')).toBeGreaterThan(0);
+
+    a.destroy();
+    await waitFor(() => s.rooms.get(room) === undefined, 3000, 'unload');
+    expect(await metric(s, 'fika_sync_rooms_loaded')).toBe(0);
+
+    const b = client(s, room, token);
+    await synced(b);
+    expect(b.doc.getMap('m').toJSON()).toEqual(expected);
+    expect(b.doc.getText('t').toString()).toBe(expectedText);
+    const reloaded = new Y.Doc();
+    Y.applyUpdate(reloaded, Y.encodeStateAsUpdate(s.rooms.get(room)!.doc));
+    const original = new Y.Doc();
+    Y.applyUpdate(original, serverState);
+    expect(Y.encodeStateVector(reloaded)).toEqual(Y.encodeStateVector(original));
+    expect(reloaded.getMap('m').toJSON()).toEqual(original.getMap('m').toJSON());
+  });
+});
+
+describe('operations', () => {
+  it('serves /healthz and Prometheus metrics', async () => {
+    const s = await server();
+    const res = await fetch(`${s.url}/healthz`);
+    expect(res.status).toBe(200);
+    const c = client(s, openSpace(s), s.addUser('m').token);
+    await synced(c);
+    c.doc.getMap('m').set('x', 1);
+    await waitFor(() => s.rooms.names().length === 1 && s.rooms.get(s.rooms.names()[0]!)!.pending === 0);
+    const text = await (await fetch(`${s.url}/metrics`)).text();
+    for (const name of [
+      'fika_sync_connections',
+      'fika_sync_rooms_loaded',
+      'fika_sync_updates_applied_total',
+      'fika_sync_updates_refused_total',
+      'fika_sync_bytes_received_total',
+      'fika_sync_bytes_sent_total'
+    ]) {
+      expect(text).toContain(name);
+    }
+    expect(await metric(s, 'fika_sync_connections')).toBe(1);
+    expect(await metric(s, 'fika_sync_updates_applied_total')).toBeGreaterThan(0);
+  });
+});

@@ -1,0 +1,77 @@
+/**
+ * The server as a child process (`node --import tsx sync-server/src/index.ts`), for tests that
+ * kill it: SIGKILL in the middle of a stream, SIGTERM for a graceful stop.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import net from 'node:net';
+import path from 'node:path';
+import { sleep } from './server';
+
+const root = path.resolve(import.meta.dirname, '../..');
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const address = srv.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+export interface ServerProcess {
+  child: ChildProcess;
+  url: string;
+  wsUrl: string;
+  output: () => string;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+export async function startServerProcess(opts: {
+  dataDir: string;
+  port: number;
+  env?: Record<string, string>;
+  args?: string[];
+}): Promise<ServerProcess> {
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', 'sync-server/src/index.ts', ...(opts.args ?? [])],
+    {
+      cwd: root,
+      env: {
+        ...process.env,
+        PORT: String(opts.port),
+        HOST: '127.0.0.1',
+        FIKA_DATA_DIR: opts.dataDir,
+        FIKA_STATIC_DIR: path.join(opts.dataDir, 'no-build'),
+        LOG_LEVEL: 'warn',
+        ...opts.env
+      },
+      stdio: ['ignore', 'pipe', 'pipe']
+    }
+  );
+  let out = '';
+  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once('exit', (code, signal) => resolve({ code, signal }))
+  );
+  const url = `http://127.0.0.1:${opts.port}`;
+  const start = Date.now();
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`server exited during start-up:\n${out}`);
+    try {
+      if ((await fetch(`${url}/healthz`)).ok) break;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() - start > 20_000) {
+      child.kill('SIGKILL');
+      throw new Error(`server did not start:\n${out}`);
+    }
+    await sleep(50);
+  }
+  return { child, url, wsUrl: `ws://127.0.0.1:${opts.port}/sync`, output: () => out, exited };
+}

@@ -1,0 +1,46 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { parseRoomName } from '../../src/lib/model/rooms';
+import { DEMO_PASSWORD, DEMO_SIGN_INS, demoEmail, seedDemo } from '../../sync-server/src/demo';
+import { hashPassword } from '../../sync-server/src/passwords';
+import { FAST_SCRYPT, createTestOrg, type TestOrg } from '../factories';
+
+describe('demo organisation', () => {
+  let t: TestOrg;
+  beforeEach(() => {
+    t = createTestOrg();
+  });
+  afterEach(() => t.close());
+
+  it('seeds once, with readable ids and the audiences the demo content relies on', async () => {
+    const passwordHash = await hashPassword(DEMO_PASSWORD, FAST_SCRYPT);
+    expect(await seedDemo(t.org, { passwordHash })).toBe(true);
+    expect(await seedDemo(t.org, { passwordHash })).toBe(false);
+    const { org } = t;
+    expect(org.getSetting('org.name')).toBe('Norrsken Logistik AB');
+    expect(org.userCount()).toBeGreaterThanOrEqual(8);
+    for (const signIn of DEMO_SIGN_INS) expect(org.findUserByEmail(signIn.email)?.role).toBe(signIn.role);
+
+    const can = (person: string, room: string) => org.roomAccess(org.getUser(person)!, parseRoomName(room)!);
+    // Every author in demo-content.ts can write where their content goes.
+    for (const [person, space] of [
+      ['erik', 'all-staff'],
+      ['sara', 'goteborg-office'],
+      ['lina', 'goteborg-office'],
+      ['oskar', 'goteborg-office'],
+      ['johan', 'it-help'],
+      ['maria', 'it-help'],
+      ['sara', 'warehouse-2027'],
+      ['oskar', 'warehouse-2027']
+    ] as const) {
+      expect([person, space, can(person, `space/${space}/2026-11`)]).toEqual([person, space, 'write']);
+    }
+    expect(can('johan', 'space/warehouse-2027')).toBeNull();
+    expect(can('astrid', 'space/goteborg-office')).toBeNull();
+    expect(can('sara', 'doc/packing-guideline')).toBe('write');
+    expect(can('oskar', 'doc/packing-guideline')).toBe('read');
+    expect(can('johan', 'doc/packing-guideline')).toBeNull();
+    expect(can('johan', 'doc/travel-policy')).toBe('read');
+    expect(org.directory().spaces.map((s) => s.id)).toEqual(['all-staff', 'it-help']);
+    expect(org.findCredentials(demoEmail('sara'))?.passwordHash).toBe(passwordHash);
+  });
+});
