@@ -12,29 +12,16 @@
  */
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
-import * as Y from 'yjs';
-import * as awarenessProtocol from 'y-protocols/awareness';
-import { WebSocketServer, WebSocket } from 'ws';
+import { WebSocketServer, type WebSocket } from 'ws';
 import { CloseCodes, type CloseCode } from '../../src/lib/model/close-codes';
 import { parseRoomName, type Access, type Room } from '../../src/lib/model/rooms';
-import {
-  refuse,
-  type RuleSet,
-  type UpdateContext,
-  type ValidationResult
-} from '../../src/lib/model/validation';
+import type { RuleSet } from '../../src/lib/model/validation';
 import type { Config } from './config';
 import type { Logger } from './logger';
 import type { Metrics } from './metrics';
-import {
-  BadMessageError,
-  encodeAwareness,
-  encodeSyncStep1,
-  encodeSyncStep2,
-  isEmptyUpdate,
-  parseClientMessage
-} from './messages';
-import type { LoadedRoom, Peer, RoomRegistry } from './rooms';
+import { readCookie, SESSION_COOKIE } from './auth';
+import { Connection } from './connection';
+import type { RoomRegistry } from './rooms';
 
 export interface SyncUser {
   id: string;
@@ -49,10 +36,10 @@ export interface SyncAuthority<U extends SyncUser = SyncUser> {
   roomAccess(user: U, room: Room): Access | null;
 }
 
-export const SESSION_COOKIE = 'fika_session';
+/** Ping interval; a connection that has not answered the previous ping is dropped. */
 const HEARTBEAT_MS = 30_000;
 
-type SyncConfig = Pick<
+export type SyncConfig = Pick<
   Config,
   | 'maxMessageBytes'
   | 'maxBufferedBytes'
@@ -63,195 +50,6 @@ type SyncConfig = Pick<
   | 'sessionCheckMs'
   | 'allowedOrigins'
 >;
-
-let nextConnectionId = 1;
-
-/** Token bucket: `rate` per second sustained, up to `burst` at once. */
-class Bucket {
-  private tokens: number;
-  private last = performance.now();
-  constructor(
-    private readonly rate: number,
-    private readonly burst: number
-  ) {
-    this.tokens = burst;
-  }
-  take(n: number): boolean {
-    const now = performance.now();
-    this.tokens = Math.min(this.burst, this.tokens + ((now - this.last) * this.rate) / 1000);
-    this.last = now;
-    if (this.tokens < n) return false;
-    this.tokens -= n;
-    return true;
-  }
-}
-
-class Connection implements Peer {
-  readonly id = nextConnectionId++;
-  loaded: LoadedRoom | null = null;
-  alive = true;
-  closing = false;
-  private readonly messages: Bucket;
-  private readonly bytes: Bucket;
-  private droppedUpdates = 0;
-
-  constructor(
-    private readonly ws: WebSocket,
-    private readonly sync: SyncService,
-    public user: SyncUser,
-    readonly sessionId: string,
-    readonly room: Room,
-    public access: Access
-  ) {
-    const c = sync.config;
-    this.messages = new Bucket(c.messagesPerSecond, c.messageBurst);
-    this.bytes = new Bucket(c.bytesPerSecond, c.bytesBurst);
-  }
-
-  get log(): Logger {
-    return this.sync.log;
-  }
-
-  start(): void {
-    const loaded = this.sync.registry.join(this.room, this);
-    this.loaded = loaded;
-    this.sync.registry.whenCommitted(loaded, () => {
-      this.send(encodeSyncStep1(loaded.doc));
-      const states = loaded.awareness.getStates();
-      if (states.size > 0) {
-        this.send(
-          encodeAwareness(awarenessProtocol.encodeAwarenessUpdate(loaded.awareness, [...states.keys()]))
-        );
-      }
-    });
-  }
-
-  send(message: Uint8Array): void {
-    if (this.closing || this.ws.readyState !== WebSocket.OPEN) return;
-    this.ws.send(message);
-    this.sync.metrics.bytesOut.inc(message.byteLength);
-    if (this.ws.bufferedAmount > this.sync.config.maxBufferedBytes) {
-      this.close(CloseCodes.SlowClient, `send buffer over ${this.sync.config.maxBufferedBytes} bytes`);
-      // The client is not reading, so the close frame would wait behind the buffer: free it now.
-      this.ws.terminate();
-    }
-  }
-
-  close(code: CloseCode, detail?: string): void {
-    if (this.closing) return;
-    this.closing = true;
-    this.sync.metrics.closes.inc({ code: String(code.code) });
-    const level = code.code === CloseCodes.GoingAway.code ? 'debug' : 'warn';
-    this.log[level](
-      { conn: this.id, user: this.user.id, room: this.room.name, code: code.code, detail },
-      `sync connection closed: ${code.reason}`
-    );
-    this.ws.close(code.code, code.reason);
-    this.detach();
-  }
-
-  ping(): void {
-    if (this.ws.readyState === WebSocket.OPEN) this.ws.ping();
-  }
-
-  /** Drops a connection that stopped answering pings. */
-  terminate(): void {
-    this.ws.terminate();
-    this.detach();
-  }
-
-  /** The socket closed (either side). */
-  detach(): void {
-    this.closing = true;
-    if (this.loaded) {
-      this.sync.registry.leave(this.loaded, this);
-      this.loaded = null;
-    }
-    this.sync.forget(this);
-  }
-
-  onMessage(data: Buffer, isBinary: boolean): void {
-    if (this.closing || !this.loaded) return;
-    this.sync.metrics.bytesIn.inc(data.byteLength);
-    if (!isBinary) return this.close(CloseCodes.BadMessage, 'text frame');
-    if (data.byteLength > this.sync.config.maxMessageBytes) return this.close(CloseCodes.MessageTooLarge);
-    if (!this.messages.take(1) || !this.bytes.take(data.byteLength)) {
-      return this.close(CloseCodes.RateLimited);
-    }
-    let message;
-    try {
-      message = parseClientMessage(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
-    } catch (err) {
-      return this.close(CloseCodes.BadMessage, (err as BadMessageError).message);
-    }
-    const loaded = this.loaded;
-    switch (message.type) {
-      case 'sync-step-1': {
-        const sv = message.stateVector.slice();
-        this.sync.registry.whenCommitted(loaded, () => this.send(encodeSyncStep2(loaded.doc, sv)));
-        return;
-      }
-      case 'sync-update':
-        return this.onUpdate(loaded, message.update.slice());
-      case 'awareness':
-        awarenessProtocol.applyAwarenessUpdate(loaded.awareness, message.update, this);
-        return;
-      case 'query-awareness': {
-        const ids = [...loaded.awareness.getStates().keys()];
-        if (ids.length > 0)
-          this.send(encodeAwareness(awarenessProtocol.encodeAwarenessUpdate(loaded.awareness, ids)));
-        return;
-      }
-    }
-  }
-
-  private onUpdate(loaded: LoadedRoom, update: Uint8Array): void {
-    let decoded: ReturnType<typeof Y.decodeUpdate>;
-    try {
-      decoded = Y.decodeUpdate(update);
-    } catch (err) {
-      return this.close(CloseCodes.BadMessage, `malformed update: ${(err as Error).message}`);
-    }
-    if (isEmptyUpdate(decoded)) return;
-    if (this.access !== 'write') {
-      this.sync.metrics.updatesRefused.inc({ reason: 'read-only' });
-      this.droppedUpdates++;
-      // One line for the first dropped update and then one per hundred, not one per update.
-      if (this.droppedUpdates % 100 === 1) {
-        this.log.warn(
-          { conn: this.id, user: this.user.id, room: this.room.name, dropped: this.droppedUpdates },
-          'update from a read-only connection dropped'
-        );
-      }
-      return;
-    }
-    const ctx: UpdateContext = {
-      user: this.user,
-      room: this.room,
-      access: this.access,
-      doc: loaded.doc,
-      update,
-      decoded
-    };
-    let result: ValidationResult;
-    try {
-      result = this.sync.rules[this.room.kind](ctx);
-    } catch (err) {
-      this.log.error({ err, room: this.room.name }, 'validation rule failed');
-      result = refuse('rule-error', 'The update could not be checked.');
-    }
-    if (!result.ok) {
-      this.sync.metrics.updatesRefused.inc({ reason: result.error });
-      return this.close(CloseCodes.UpdateRefused, `${result.error}: ${result.message}`);
-    }
-    try {
-      this.sync.registry.applyClientUpdate(loaded, this, update);
-    } catch (err) {
-      this.close(CloseCodes.BadMessage, `update could not be applied: ${(err as Error).message}`);
-      this.sync.registry.reset(loaded, 'an update failed to apply');
-    }
-  }
-}
 
 export interface SyncDeps {
   config: SyncConfig;
@@ -438,20 +236,4 @@ export class SyncService {
     this.registry.close();
     this.wss.close();
   }
-}
-
-function readCookie(header: string | undefined, name: string): string | null {
-  if (!header) return null;
-  for (const part of header.split(';')) {
-    const eq = part.indexOf('=');
-    if (eq > 0 && part.slice(0, eq).trim() === name) {
-      const value = part.slice(eq + 1).trim();
-      try {
-        return decodeURIComponent(value) || null;
-      } catch {
-        return null;
-      }
-    }
-  }
-  return null;
 }
