@@ -1,95 +1,12 @@
 /**
- * The organisation's types: people, groups, spaces, documents, the public directory and the
- * refusals Org raises. Split from org.ts so that API schemas and tests can name them without
- * the SQL.
+ * The server side of the organisation's types: what creating and changing people, groups,
+ * spaces and documents takes, and the refusals Org raises. The shared types live in the model
+ * (src/lib/model/org.ts) and are re-exported here.
  */
 import crypto from 'node:crypto';
-import type { Access } from '../../src/lib/model/rooms';
+import type { Audience, GroupKind, PostingPolicy, Role, Space, SpaceKind } from '../../src/lib/model/org';
 
-export type Role = 'admin' | 'editor' | 'staff';
-export type GroupKind = 'department' | 'location' | 'team';
-export type SpaceKind = 'news' | 'community' | 'project';
-export type Audience = 'everyone' | 'groups';
-export type PostingPolicy = 'members' | 'editors';
-
-export const ROLES: readonly Role[] = ['admin', 'editor', 'staff'];
-export const GROUP_KINDS: readonly GroupKind[] = ['department', 'location', 'team'];
-export const SPACE_KINDS: readonly SpaceKind[] = ['news', 'community', 'project'];
-export const AUDIENCES: readonly Audience[] = ['everyone', 'groups'];
-export const POSTING_POLICIES: readonly PostingPolicy[] = ['members', 'editors'];
-
-/** Lengths enforced here and by the API's schemas. */
-export const TextLimits = {
-  email: 254,
-  name: 120,
-  title: 120,
-  groupName: 120,
-  spaceName: 120,
-  spaceDescription: 2000,
-  settingValue: 4000
-} as const;
-
-export interface User {
-  id: string;
-  email: string;
-  name: string;
-  title: string;
-  role: Role;
-  active: boolean;
-}
-
-export interface Group {
-  id: string;
-  kind: GroupKind;
-  name: string;
-}
-
-export interface Space {
-  id: string;
-  name: string;
-  description: string;
-  kind: SpaceKind;
-  audience: Audience;
-  /** Empty when the audience is everyone. */
-  audienceGroupIds: string[];
-  postingPolicy: PostingPolicy;
-  kioskVisible: boolean;
-}
-
-export interface DocumentInfo {
-  id: string;
-  spaceId: string;
-  ownerId: string;
-  editorIds: string[];
-}
-
-/** A person as listed in the public `org` room. */
-export interface PublicPerson {
-  id: string;
-  name: string;
-  title: string;
-  email: string;
-  role: Role;
-  active: boolean;
-  groupIds: string[];
-}
-
-export interface Directory {
-  people: PublicPerson[];
-  groups: Group[];
-  /** Only spaces whose audience is everyone; group-targeted spaces are listed to their audience via /api/me. */
-  spaces: Space[];
-}
-
-/**
- * A room a person may open. Month partitions `space/<id>/<yyyy-mm>` are not listed: they
- * inherit the access of their space's entry `space/<id>`.
- */
-export type ReadableRoom =
-  | { room: string; access: Access; kind: 'org' }
-  | { room: string; access: Access; kind: 'user'; userId: string }
-  | { room: string; access: Access; kind: 'space'; spaceId: string }
-  | { room: string; access: Access; kind: 'doc'; docId: string; spaceId: string };
+export * from '../../src/lib/model/org';
 
 export interface NewUser {
   id?: string;

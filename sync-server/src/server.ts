@@ -74,7 +74,7 @@ export async function createServer(options: ServerOptions): Promise<FikaServer> 
   const refreshDirectory = (room: LoadedRoom) => {
     const directory = org.directory();
     room.doc.transact(
-      () => writeDirectory(room.doc, { ...directory, organisation: orgInfo(org) }),
+      () => writeDirectory(room.doc, { ...directory, organisation: { name: org.organisationName() } }),
       SERVER_ORIGIN
     );
   };
@@ -136,10 +136,6 @@ export async function createServer(options: ServerOptions): Promise<FikaServer> 
       return closing;
     }
   };
-}
-
-function orgInfo(org: Org): { name: string } {
-  return { name: org.getSetting('org.name') ?? '' };
 }
 
 /** Serves the built app from `dir` when it exists, with the SPA fallback for deep links. */

@@ -93,6 +93,24 @@ describe('sync between stock clients', () => {
     await waitFor(() => c.doc.getMap('people').has(user.id));
     const added = s.addUser('erik').user;
     await waitFor(() => c.doc.getMap('people').has(added.id), 3000, 'live directory update');
+    s.org.setSetting('org.name', 'Norrsken Logistik AB');
+    await waitFor(() => c.doc.getMap('organisation').get('name') === 'Norrsken Logistik AB', 3000, 'name');
+    const hidden = s.org.createGroup({ kind: 'team', name: 'Secret team' });
+    s.org.createSpace({
+      name: 'Hidden',
+      kind: 'project',
+      audience: 'groups',
+      audienceGroupIds: [hidden.id],
+      postingPolicy: 'members'
+    });
+    const open = s.org.createSpace({
+      name: 'Open',
+      kind: 'community',
+      audience: 'everyone',
+      postingPolicy: 'members'
+    });
+    await waitFor(() => c.doc.getMap('spaces').has(open.id), 3000, 'open space listed');
+    expect([...c.doc.getMap<{ name: string }>('spaces').values()].map((v) => v.name)).toEqual(['Open']);
     // Nobody but the server writes the directory: every client is a reader of it.
     expect(s.org.roomAccess(s.org.getUser(user.id)!, { kind: 'org', name: 'org' })).toBe('read');
     c.doc.getMap('people').set('forged', { id: 'forged' });

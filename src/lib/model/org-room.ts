@@ -10,39 +10,15 @@
  *                           a space targeted at groups is listed to its audience by `/api/me`)
  */
 import * as Y from 'yjs';
+import type { Directory, Group, PublicPerson, Space } from './org';
 
-export interface DirectoryPerson {
-  id: string;
-  name: string;
-  title: string;
-  email: string;
-  role: 'admin' | 'editor' | 'staff';
-  active: boolean;
-  groupIds: string[];
-}
+export type DirectoryPerson = PublicPerson;
+export type DirectoryGroup = Group;
+export type DirectorySpace = Space;
 
-export interface DirectoryGroup {
-  id: string;
-  kind: 'department' | 'location' | 'team';
-  name: string;
-}
-
-export interface DirectorySpace {
-  id: string;
-  name: string;
-  description: string;
-  kind: 'news' | 'community' | 'project';
-  audience: 'everyone' | 'groups';
-  audienceGroupIds: string[];
-  postingPolicy: 'members' | 'editors';
-  kioskVisible: boolean;
-}
-
-export interface Directory {
+/** What the `org` room holds. */
+export interface OrgRoom extends Directory {
   organisation: { name: string };
-  people: DirectoryPerson[];
-  groups: DirectoryGroup[];
-  spaces: DirectorySpace[];
 }
 
 type Entry = { id: string };
@@ -59,7 +35,7 @@ function syncMap<T extends Entry>(map: Y.Map<unknown>, entries: T[]): void {
  * Makes the directory room equal to `directory`, changing only what differs (so an unchanged
  * directory produces no update). Call inside `doc.transact(…, origin)`.
  */
-export function writeDirectory(doc: Y.Doc, directory: Directory): void {
+export function writeDirectory(doc: Y.Doc, directory: OrgRoom): void {
   const organisation = doc.getMap<string>('organisation');
   if (organisation.get('name') !== directory.organisation.name) {
     organisation.set('name', directory.organisation.name);
@@ -70,7 +46,7 @@ export function writeDirectory(doc: Y.Doc, directory: Directory): void {
 }
 
 /** Reads the directory from an `org` room. */
-export function readDirectory(doc: Y.Doc): Directory {
+export function readDirectory(doc: Y.Doc): OrgRoom {
   const values = <T>(name: string) => [...doc.getMap<T>(name).values()];
   return {
     organisation: { name: doc.getMap<string>('organisation').get('name') ?? '' },

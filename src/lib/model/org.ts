@@ -1,0 +1,92 @@
+/**
+ * The organisation as the app and the server both see it: people, groups, spaces, documents,
+ * the public directory and the rooms a person may open. The server keeps these in SQLite and
+ * is the only one to change them; the app reads them from `/api/me` and the `org` room.
+ */
+import type { Access } from './rooms';
+
+export type Role = 'admin' | 'editor' | 'staff';
+export type GroupKind = 'department' | 'location' | 'team';
+export type SpaceKind = 'news' | 'community' | 'project';
+export type Audience = 'everyone' | 'groups';
+export type PostingPolicy = 'members' | 'editors';
+
+export const ROLES: readonly Role[] = ['admin', 'editor', 'staff'];
+export const GROUP_KINDS: readonly GroupKind[] = ['department', 'location', 'team'];
+export const SPACE_KINDS: readonly SpaceKind[] = ['news', 'community', 'project'];
+export const AUDIENCES: readonly Audience[] = ['everyone', 'groups'];
+export const POSTING_POLICIES: readonly PostingPolicy[] = ['members', 'editors'];
+
+/** Lengths enforced here and by the API's schemas. */
+export const TextLimits = {
+  email: 254,
+  name: 120,
+  title: 120,
+  groupName: 120,
+  spaceName: 120,
+  spaceDescription: 2000,
+  settingValue: 4000
+} as const;
+
+export interface User {
+  id: string;
+  email: string;
+  name: string;
+  title: string;
+  role: Role;
+  active: boolean;
+}
+
+export interface Group {
+  id: string;
+  kind: GroupKind;
+  name: string;
+}
+
+export interface Space {
+  id: string;
+  name: string;
+  description: string;
+  kind: SpaceKind;
+  audience: Audience;
+  /** Empty when the audience is everyone. */
+  audienceGroupIds: string[];
+  postingPolicy: PostingPolicy;
+  kioskVisible: boolean;
+}
+
+export interface DocumentInfo {
+  id: string;
+  spaceId: string;
+  ownerId: string;
+  editorIds: string[];
+}
+
+/** A person as listed in the public `org` room. */
+export interface PublicPerson {
+  id: string;
+  name: string;
+  title: string;
+  email: string;
+  role: Role;
+  active: boolean;
+  groupIds: string[];
+}
+
+/** The public directory (the `org` room without the organisation's name). */
+export interface Directory {
+  people: PublicPerson[];
+  groups: Group[];
+  /** Only spaces whose audience is everyone; group-targeted spaces are listed to their audience via /api/me. */
+  spaces: Space[];
+}
+
+/**
+ * A room a person may open. Month partitions `space/<id>/<yyyy-mm>` are not listed: they
+ * inherit the access of their space's entry `space/<id>`.
+ */
+export type ReadableRoom =
+  | { room: string; access: Access; kind: 'org' }
+  | { room: string; access: Access; kind: 'user'; userId: string }
+  | { room: string; access: Access; kind: 'space'; spaceId: string }
+  | { room: string; access: Access; kind: 'doc'; docId: string; spaceId: string };
