@@ -147,7 +147,7 @@ async function registerStatic(app: FastifyInstance, dir: string): Promise<void> 
         .type('text/html; charset=utf-8')
         .send(
           '<!doctype html><html lang="en"><meta charset="utf-8"><title>Fika</title>' +
-            '<p>The Fika server is running, but the web app has not been built. Run <code>npm run build</code>.</p>'
+            '<p>The Fika server is running, but the web app has not been built into <code>build/</code> yet.</p>'
         )
     );
     return;
