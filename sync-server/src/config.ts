@@ -99,7 +99,7 @@ export function loadConfig(env: Env = process.env, opts: { demo?: boolean } = {}
     messageBurst: int(env, 'FIKA_MESSAGE_BURST', Limits.messageBurst, 1, 10_000_000),
     bytesPerSecond: int(env, 'FIKA_BYTES_PER_SECOND', Limits.bytesPerSecond, 1024, 1024 * MiB),
     bytesBurst: int(env, 'FIKA_BYTES_BURST', Limits.bytesBurst, 1024, 4096 * MiB),
-    commitDelayMs: int(env, 'FIKA_COMMIT_DELAY_MS', 2, 0, 1000),
+    commitDelayMs: int(env, 'FIKA_COMMIT_DELAY_MS', 0, 0, 1000),
     compactThreshold: int(env, 'FIKA_COMPACT_THRESHOLD', 500, 2, 1_000_000),
     roomIdleMs: int(env, 'FIKA_ROOM_IDLE_MS', 10_000, 0, 24 * 3600 * 1000),
     sqliteSynchronous: oneOf(env, 'FIKA_SQLITE_SYNCHRONOUS', 'full', ['full', 'normal']),

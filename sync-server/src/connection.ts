@@ -85,7 +85,7 @@ export class Connection implements Peer {
   send(message: Uint8Array): void {
     if (this.closing || this.ws.readyState !== WebSocket.OPEN) return;
     this.ws.send(message);
-    this.sync.metrics.bytesOut.inc(message.byteLength);
+    this.sync.metrics.bytesSent += message.byteLength;
     if (this.ws.bufferedAmount > this.sync.config.maxBufferedBytes) {
       this.close(CloseCodes.SlowClient, `send buffer over ${this.sync.config.maxBufferedBytes} bytes`);
       // The client is not reading, so the close frame would wait behind the buffer: free it now.
@@ -128,7 +128,7 @@ export class Connection implements Peer {
 
   onMessage(data: Buffer, isBinary: boolean): void {
     if (this.closing || !this.loaded) return;
-    this.sync.metrics.bytesIn.inc(data.byteLength);
+    this.sync.metrics.bytesReceived += data.byteLength;
     if (!isBinary) return this.close(CloseCodes.BadMessage, 'text frame');
     if (data.byteLength > this.sync.config.maxMessageBytes) return this.close(CloseCodes.MessageTooLarge);
     if (!this.messages.take(1) || !this.bytes.take(data.byteLength)) {

@@ -27,15 +27,31 @@ export class Metrics {
     labelNames: ['reason'] as const,
     registers: [this.registry]
   });
-  readonly bytesIn = new Counter({
+  /**
+   * Byte counts change on every message sent to every connection; they are plain numbers on
+   * the hot path and copied into the Prometheus counters when scraped.
+   */
+  bytesReceived = 0;
+  bytesSent = 0;
+  private bytesReceivedReported = 0;
+  private bytesSentReported = 0;
+  readonly bytesIn: Counter = new Counter({
     name: 'fika_sync_bytes_received_total',
     help: 'Bytes received on sync connections',
-    registers: [this.registry]
+    registers: [this.registry],
+    collect: () => {
+      this.bytesIn.inc(this.bytesReceived - this.bytesReceivedReported);
+      this.bytesReceivedReported = this.bytesReceived;
+    }
   });
-  readonly bytesOut = new Counter({
+  readonly bytesOut: Counter = new Counter({
     name: 'fika_sync_bytes_sent_total',
     help: 'Bytes sent on sync connections',
-    registers: [this.registry]
+    registers: [this.registry],
+    collect: () => {
+      this.bytesOut.inc(this.bytesSent - this.bytesSentReported);
+      this.bytesSentReported = this.bytesSent;
+    }
   });
   readonly closes = new Counter({
     name: 'fika_sync_connections_closed_total',

@@ -72,6 +72,7 @@ export class RoomRegistry {
   private readonly rooms = new Map<string, LoadedRoom>();
   private queue: QueuedUpdate[] = [];
   private timer: NodeJS.Timeout | null = null;
+  private immediate: NodeJS.Immediate | null = null;
   private closed = false;
   /** Called once for each room right after it is loaded (the directory room fills itself here). */
   onLoad: ((room: LoadedRoom) => void) | null = null;
@@ -164,8 +165,11 @@ export class RoomRegistry {
   private enqueue(loaded: LoadedRoom, update: Uint8Array, from: Peer | null): void {
     this.queue.push({ room: loaded, update, from });
     loaded.pending++;
-    if (this.timer === null && !this.closed) {
-      this.timer = setTimeout(() => this.flush(), this.opts.commitDelayMs);
+    if (this.timer === null && this.immediate === null && !this.closed) {
+      // With no delay, everything read in this turn of the event loop is committed together
+      // right after it (group commit without waiting); a delay gathers more per commit.
+      if (this.opts.commitDelayMs === 0) this.immediate = setImmediate(() => this.flush());
+      else this.timer = setTimeout(() => this.flush(), this.opts.commitDelayMs);
     }
   }
 
@@ -174,6 +178,10 @@ export class RoomRegistry {
     if (this.timer !== null) {
       clearTimeout(this.timer);
       this.timer = null;
+    }
+    if (this.immediate !== null) {
+      clearImmediate(this.immediate);
+      this.immediate = null;
     }
     const batch = this.queue;
     if (batch.length === 0) return;
