@@ -35,6 +35,8 @@ export interface Config {
   /** A room with no connection is unloaded from memory after this long. */
   roomIdleMs: number;
   sqliteSynchronous: 'full' | 'normal';
+  /** WAL checkpoints in a worker thread every this many ms; 0 leaves them to SQLite's commits. */
+  checkpointMs: number;
   loginMaxFailures: number;
   loginWindowMs: number;
 }
@@ -102,7 +104,8 @@ export function loadConfig(env: Env = process.env, opts: { demo?: boolean } = {}
     commitDelayMs: int(env, 'FIKA_COMMIT_DELAY_MS', 0, 0, 1000),
     compactThreshold: int(env, 'FIKA_COMPACT_THRESHOLD', 500, 2, 1_000_000),
     roomIdleMs: int(env, 'FIKA_ROOM_IDLE_MS', 10_000, 0, 24 * 3600 * 1000),
-    sqliteSynchronous: oneOf(env, 'FIKA_SQLITE_SYNCHRONOUS', 'full', ['full', 'normal']),
+    sqliteSynchronous: oneOf(env, 'FIKA_SQLITE_SYNCHRONOUS', 'normal', ['full', 'normal']),
+    checkpointMs: int(env, 'FIKA_CHECKPOINT_MS', 1000, 0, 3_600_000),
     loginMaxFailures: int(env, 'FIKA_LOGIN_MAX_FAILURES', 10, 1, 1000),
     loginWindowMs: int(env, 'FIKA_LOGIN_WINDOW_MINUTES', 15, 1, 24 * 60) * 60 * 1000
   };

@@ -8,6 +8,7 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } 
 import fastifyStatic from '@fastify/static';
 import { loadConfig, type Config } from './config';
 import { openDatabase, type Db } from './db';
+import { Checkpointer } from './checkpointer';
 import { ServerEvents } from './events';
 import { createLogger, type Logger } from './logger';
 import { Metrics } from './metrics';
@@ -49,6 +50,7 @@ export async function createServer(options: ServerOptions): Promise<FikaServer> 
   const config: Config = { ...loadConfig({}), port: 0, ...overrides };
   const log = logger ?? createLogger(config.logLevel);
   const db = openDatabase(config.dataDir, { synchronous: config.sqliteSynchronous });
+  const checkpointer = config.checkpointMs > 0 ? new Checkpointer(db, config.checkpointMs, log) : null;
   const events = new ServerEvents();
   const metrics = new Metrics();
   const org = new Org(db, events);
@@ -131,6 +133,7 @@ export async function createServer(options: ServerOptions): Promise<FikaServer> 
       closing ??= (async () => {
         sync.close();
         await app.close();
+        await checkpointer?.close();
         db.close();
       })();
       return closing;

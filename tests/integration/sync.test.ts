@@ -2,6 +2,8 @@
  * The sync server end to end: a real server on an ephemeral port with a real SQLite file,
  * stock y-websocket clients, and raw sockets for what the stock client never sends.
  */
+import fs from 'node:fs';
+import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import * as encoding from 'lib0/encoding';
@@ -451,6 +453,23 @@ describe('storage', () => {
     Y.applyUpdate(original, serverState);
     expect(Y.encodeStateVector(reloaded)).toEqual(Y.encodeStateVector(original));
     expect(reloaded.getMap('m').toJSON()).toEqual(original.getMap('m').toJSON());
+  });
+});
+
+describe('storage checkpoints', () => {
+  it('copies the write-ahead log into the database file from a worker, not from commits', async () => {
+    const s = await server({ checkpointMs: 100 });
+    expect(s.db.pragma('wal_autocheckpoint', { simple: true })).toBe(0);
+    const file = path.join(s.config.dataDir, 'fika.sqlite');
+    const before = fs.statSync(file).size;
+    const c = client(s, openSpace(s), s.addUser('w').token);
+    await synced(c);
+    for (let i = 0; i < 300; i++) c.doc.getMap('m').set(`k${i}`, 'x'.repeat(200));
+    await waitFor(
+      () => fs.statSync(file).size > before + 32 * 1024,
+      5000,
+      'checkpoint into the database file'
+    );
   });
 });
 
