@@ -32,6 +32,8 @@ export interface Config {
   commitDelayMs: number;
   /** Stored updates of one room past which they are merged into one. */
   compactThreshold: number;
+  /** How long a room must be quiet before its stored updates are merged. */
+  compactQuietMs: number;
   /** A room with no connection is unloaded from memory after this long. */
   roomIdleMs: number;
   sqliteSynchronous: 'full' | 'normal';
@@ -103,6 +105,7 @@ export function loadConfig(env: Env = process.env, opts: { demo?: boolean } = {}
     bytesBurst: int(env, 'FIKA_BYTES_BURST', Limits.bytesBurst, 1024, 4096 * MiB),
     commitDelayMs: int(env, 'FIKA_COMMIT_DELAY_MS', 0, 0, 1000),
     compactThreshold: int(env, 'FIKA_COMPACT_THRESHOLD', 500, 2, 1_000_000),
+    compactQuietMs: int(env, 'FIKA_COMPACT_QUIET_MS', 1000, 0, 3_600_000),
     roomIdleMs: int(env, 'FIKA_ROOM_IDLE_MS', 10_000, 0, 24 * 3600 * 1000),
     sqliteSynchronous: oneOf(env, 'FIKA_SQLITE_SYNCHRONOUS', 'normal', ['full', 'normal']),
     checkpointMs: int(env, 'FIKA_CHECKPOINT_MS', 1000, 0, 3_600_000),

@@ -9,7 +9,7 @@
  * a crash could take back.
  *
  * Life of a room: loaded from storage on its first connection; its stored updates are merged
- * into one row once they pass `compactThreshold`; unloaded `roomIdleMs` after its last
+ * into one row once they pass `compactThreshold` and the room is quiet; unloaded `roomIdleMs` after its last
  * connection closed.
  */
 import * as Y from 'yjs';
@@ -34,6 +34,7 @@ export const SERVER_ORIGIN = Symbol('fika-server');
 export interface RoomOptions {
   commitDelayMs: number;
   compactThreshold: number;
+  compactQuietMs: number;
   roomIdleMs: number;
 }
 
@@ -51,6 +52,8 @@ export class LoadedRoom {
   deferred: Array<() => void> = [];
   idleTimer: NodeJS.Timeout | null = null;
   compactQueued = false;
+  /** When the last commit touching this room happened (performance.now()). */
+  lastCommitAt = 0;
   unloaded = false;
 
   constructor(
@@ -197,10 +200,12 @@ export class RoomRegistry {
     end();
     this.metrics.commitBatch.observe(batch.length);
     this.metrics.updatesApplied.inc(batch.length);
+    const now = performance.now();
     const touched = new Set<LoadedRoom>();
     for (const { room, update, from } of batch) {
       room.pending--;
       room.storedRows++;
+      room.lastCommitAt = now;
       touched.add(room);
       const message = encodeUpdate(update);
       for (const peer of room.peers) if (peer !== from) peer.send(message);
@@ -244,10 +249,26 @@ export class RoomRegistry {
     this.unload(room);
   }
 
+  /**
+   * Merging re-encodes the whole document, which takes the event loop for a while in a big
+   * room; so it waits until the room has been quiet for `compactQuietMs`, unless the room is so
+   * busy that its stored rows reach ten times the threshold.
+   */
   private queueCompaction(room: LoadedRoom): void {
-    if (room.compactQueued) return;
+    const force = room.storedRows >= this.opts.compactThreshold * 10;
+    if (room.compactQueued && !force) return;
     room.compactQueued = true;
-    setImmediate(() => this.compact(room));
+    if (force) {
+      setImmediate(() => this.compact(room));
+      return;
+    }
+    const check = () => {
+      if (room.unloaded) return;
+      const quietFor = performance.now() - room.lastCommitAt;
+      if (quietFor >= this.opts.compactQuietMs) this.compact(room);
+      else setTimeout(check, this.opts.compactQuietMs - quietFor).unref();
+    };
+    setTimeout(check, this.opts.compactQuietMs).unref();
   }
 
   /** Merges the room's stored updates into one row equal to the committed document. */

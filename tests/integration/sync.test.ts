@@ -417,7 +417,7 @@ describe('bad input', () => {
 
 describe('storage', () => {
   it('keeps the document identical through compaction and unloading', async () => {
-    const s = await server({ compactThreshold: 10, roomIdleMs: 200 });
+    const s = await server({ compactThreshold: 10, compactQuietMs: 100, roomIdleMs: 500 });
     const room = openSpace(s);
     const { token } = s.addUser('writer');
     const a = client(s, room, token);
@@ -429,7 +429,7 @@ describe('storage', () => {
       await sleep(2);
     }
     await waitFor(() => s.rooms.get(room)?.pending === 0);
-    await sleep(50);
+    await sleep(300);
     const expected = a.doc.getMap('m').toJSON();
     const expectedText = a.doc.getText('t').toString();
     const serverState = Y.encodeStateAsUpdate(s.rooms.get(room)!.doc);
