@@ -1,0 +1,204 @@
+/**
+ * The memory phases of the sync benchmark (figures 4 and 5), each on a freshly started server
+ * so that earlier phases' garbage and buffers do not count.
+ *
+ * RSS is read from /proc (see proc.ts). Single readings are noisy (V8 grows its heap in steps
+ * and collects lazily), so each level is the median of several readings after a settling pause
+ * and a full collection forced through the inspector (see inspector.ts).
+ */
+import type * as Y from 'yjs';
+import { closeClients, closeSummary, connectClients, socketOf, type Client } from './clients';
+import { log, peakRssBytes, resetPeakRss, rssBytes, sleep } from './proc';
+import { runRelay } from './relay';
+import { median, MiB } from './stats';
+import { metricValue, type Target } from './targets';
+
+export const IDLE_CONNECTIONS = 1000;
+export const IDLE_ROOMS = 10;
+export const LOADED_ROOMS = 1000;
+
+export interface MemoryFigures {
+  baselineBytes: number;
+  perConnectionBytes: number;
+  perRoomBytes: number;
+}
+
+/** RSS once the server is quiet: after a pause, a forced full collection (when available), a median. */
+async function settledRss(target: Target): Promise<number> {
+  await sleep(1500);
+  await target.collectGarbage();
+  await sleep(500);
+  const readings: number[] = [];
+  for (let i = 0; i < 5; i++) {
+    readings.push(rssBytes(target.pid) ?? NaN);
+    await sleep(200);
+  }
+  return median(readings);
+}
+
+/**
+ * Figure 4, on a fresh server. First a warm-up: 200 clients join the 10 idle rooms and write in
+ * them, then leave; the first connections and documents make V8 compile code and size its heap,
+ * and some 10 s after start-up V8 gives back start-up memory, both of which would otherwise be
+ * charged to the first step. Baseline: RSS with nobody connected, at least 25 s after start-up.
+ * Then idle clients over the 10 rooms in five steps up to 1,000, then 1,000 more rooms, one client
+ * each writing a small document, in five steps. Each per-item figure is the median of the five
+ * steps' increments divided by the step size: V8 still sometimes gives back a few megabytes in the
+ * middle of a run, and the median leaves such a step out where a fitted line would not. A room's
+ * figure includes its one connection.
+ */
+export async function memory(target: Target): Promise<MemoryFigures> {
+  const idleRooms = await target.createRooms(IDLE_ROOMS);
+  const loadedRooms = await target.createRooms(LOADED_ROOMS);
+  const warmup = await connectClients(
+    target,
+    Array.from({ length: 200 }, (_, i) => idleRooms[i % IDLE_ROOMS]!)
+  );
+  warmup.slice(0, IDLE_ROOMS).forEach((client, i) => writeSmallDoc(client.doc, client.map, i));
+  await sleep(500);
+  closeClients(warmup);
+  await sleep(Math.max(0, target.startedAt + BASELINE_AGE_MS - performance.now()));
+  const baseline = await settledRss(target);
+  log(`  ${target.label}: baseline RSS ${(baseline / MiB).toFixed(1)} MiB`);
+
+  const clients: Client[] = [];
+  try {
+    const connPoints: Array<[number, number]> = [[0, baseline]];
+    for (let step = 1; step <= STEPS; step++) {
+      const names = Array.from({ length: IDLE_CONNECTIONS / STEPS }, (_, i) => idleRooms[i % IDLE_ROOMS]!);
+      clients.push(...(await connectClients(target, names, { batch: 100 })));
+      connPoints.push([clients.length, await settledRss(target)]);
+    }
+    const perConnection = slope(connPoints);
+    log(`  ${target.label}: idle connections: ${describe(connPoints)}`);
+
+    const roomPoints: Array<[number, number]> = [[0, connPoints[connPoints.length - 1]![1]]];
+    const perStep = LOADED_ROOMS / STEPS;
+    for (let step = 0; step < STEPS; step++) {
+      const names = loadedRooms.slice(step * perStep, (step + 1) * perStep);
+      const owners = await connectClients(target, names, { batch: 100 });
+      owners.forEach((client, i) => writeSmallDoc(client.doc, client.map, step * perStep + i));
+      clients.push(...owners);
+      roomPoints.push([(step + 1) * perStep, await settledRss(target)]);
+    }
+    const perRoom = slope(roomPoints);
+    log(`  ${target.label}: loaded rooms: ${describe(roomPoints)}`);
+    return { baselineBytes: baseline, perConnectionBytes: perConnection, perRoomBytes: perRoom };
+  } finally {
+    closeClients(clients);
+  }
+}
+
+const STEPS = 5;
+/** Server age before the baseline reading (V8 releases start-up memory some 10 s in). */
+const BASELINE_AGE_MS = 25_000;
+
+/** The median of the increments between consecutive points, per unit of x. */
+function slope(points: ReadonlyArray<[number, number]>): number {
+  const increments = points.slice(1).map(([x, y], i) => (y - points[i]![1]) / (x - points[i]![0]));
+  return median(increments);
+}
+
+function describe(points: ReadonlyArray<[number, number]>): string {
+  return points.map(([n, rss]) => `${n}: ${(rss / MiB).toFixed(1)} MiB`).join(', ');
+}
+
+/** About 1 KB of content, shaped like a small space: a title, a text and a few entries. */
+function writeSmallDoc(doc: Y.Doc, map: Y.Map<unknown>, i: number): void {
+  doc.transact(() => {
+    map.set('name', `Bench room ${i}`);
+    map.set('description', 'A room used by the memory benchmark. '.repeat(10));
+    for (let k = 0; k < 10; k++)
+      map.set(`entry-${k}`, { title: `Entry ${k}`, by: 'bench', at: 1_700_000_000 + k });
+  });
+}
+
+export const FLOOD_SENDERS = 5;
+export const FLOOD_UPDATE_BYTES = 10_000;
+export const FLOOD_RATE = 500;
+
+export interface Flood {
+  /** Bytes of update content sent into the room. */
+  sentBytes: number;
+  baselineBytes: number;
+  peakBytes: number;
+  disconnected: boolean;
+  detail: string;
+  /** RSS samples: [ms since the flood started, bytes]. */
+  timeline: Array<[number, number]>;
+}
+
+/**
+ * Figure 5, on a fresh server at least 25 s old (see figure 4): one receiver stops reading (its
+ * socket is paused right after it synced) while five senders write 10 KB updates at 500/s
+ * (5 MB/s, 50 MB in 10 s; 100/s and 1 MB/s per sender, within Fika's per-connection limits) and
+ * one normal receiver reads along. RSS is sampled every 100 ms
+ * during the flood and for 3 s after, and the kernel's peak-RSS mark is reset first and read at
+ * the end. Then the paused socket is resumed: the non-reader either sees its connection closed
+ * (it was disconnected) or catches up with the normal reader (it was kept, with everything
+ * buffered for it).
+ */
+export async function flood(target: Target, floodMs: number): Promise<Flood> {
+  const [room] = await target.createRooms(1);
+  const senders = await connectClients(target, Array<string>(FLOOD_SENDERS).fill(room!), { writeOnly: true });
+  const [reader, stalled] = (await connectClients(target, [room!, room!])) as [Client, Client];
+  await sleep(500);
+  const socket = socketOf(stalled);
+  if (!socket) throw new Error('the non-reading client has no socket');
+  socket.pause();
+
+  await sleep(Math.max(0, target.startedAt + BASELINE_AGE_MS - performance.now()));
+  const baseline = await settledRss(target);
+  const hwmReset = resetPeakRss(target.pid);
+  let peak = baseline;
+  const floodStart = performance.now();
+  const timeline: Array<[number, number]> = [];
+  const sample = () => {
+    const rss = rssBytes(target.pid);
+    if (rss !== null && rss > peak) peak = rss;
+    if (rss !== null) timeline.push([Math.round(performance.now() - floodStart), rss]);
+  };
+  const padding = 'x'.repeat(FLOOD_UPDATE_BYTES);
+  const result = await runRelay({
+    rooms: [{ senders, receivers: [reader] }],
+    ratePerRoom: FLOOD_RATE,
+    warmupMs: 0,
+    measureMs: floodMs,
+    drainMs: 5000,
+    padding,
+    onTick: sample
+  });
+  for (let i = 0; i < 30; i++) {
+    sample();
+    await sleep(100);
+  }
+  if (hwmReset) peak = Math.max(peak, peakRssBytes(target.pid) ?? 0);
+  const sentBytes = result.sent * FLOOD_UPDATE_BYTES;
+  log(
+    `  ${target.label}: flood sent ${(sentBytes / 1e6).toFixed(0)} MB, reader got ` +
+      `${result.delivered}/${result.expected}, peak RSS ${(peak / MiB).toFixed(0)} MiB`
+  );
+
+  // Let the non-reader read again: closed, or catching up with the reader?
+  socket.resume();
+  const caughtUp = () =>
+    [...reader.map.keys()].every(
+      (key) =>
+        (stalled.map.get(key) as { n?: number } | undefined)?.n === (reader.map.get(key) as { n: number }).n
+    );
+  const deadline = performance.now() + 30_000;
+  while (stalled.closes.length === 0 && !caughtUp() && performance.now() < deadline) await sleep(50);
+  const disconnected = stalled.closes.length > 0;
+  const slowCloses = metricValue(await target.metrics(), 'fika_sync_connections_closed_total', 'code="4408"');
+  let detail: string;
+  if (disconnected) {
+    detail =
+      `closed with code ${stalled.closes[0]}` +
+      (slowCloses ? ` (server: ${slowCloses} slow-client close)` : '');
+  } else if (caughtUp()) detail = 'kept; caught up after resuming';
+  else detail = 'kept; still behind 30 s after resuming';
+  const others = closeSummary([...senders, reader]);
+  if (others) detail += `; other clients closed: ${others}`;
+  closeClients([...senders, reader, stalled]);
+  return { sentBytes, baselineBytes: baseline, peakBytes: peak, disconnected, detail, timeline };
+}

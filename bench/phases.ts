@@ -1,0 +1,313 @@
+/**
+ * The relay phases of the sync benchmark (figures 1, 2, 3 and 6), each a function of a running
+ * server so that both servers go through exactly the same steps. See docs/benchmarks.md for
+ * the method in prose; the constants here are the method in numbers.
+ */
+import { closeClients, closeSummary, connectClients, openClient, waitSynced, type Client } from './clients';
+import { CpuMeter, log, now, sleep } from './proc';
+import { runRelay, type RelayResult } from './relay';
+import { median } from './stats';
+import { metricValue, type Target } from './targets';
+
+export interface Timing {
+  warmupMs: number;
+  measureMs: number;
+  drainMs: number;
+  saturationWarmupMs: number;
+  saturationMeasureMs: number;
+  /** Wait after the last client left before counting rooms in memory. */
+  idleWaitMs: number;
+  floodMs: number;
+}
+
+export const FULL_TIMING: Timing = {
+  warmupMs: 2000,
+  measureMs: 10_000,
+  drainMs: 5000,
+  saturationWarmupMs: 1000,
+  saturationMeasureMs: 4000,
+  idleWaitMs: 30_000,
+  floodMs: 10_000
+};
+
+export const QUICK_TIMING: Timing = {
+  warmupMs: 500,
+  measureMs: 2000,
+  drainMs: 3000,
+  saturationWarmupMs: 500,
+  saturationMeasureMs: 1500,
+  idleWaitMs: 12_000,
+  floodMs: 10_000
+};
+
+export const LATENCY_RECEIVERS = 50;
+/** Updates per second one sender connection writes in figure 1 (Fika allows 500 per connection). */
+const RATE_PER_SENDER = 100;
+
+export interface RunNotes {
+  /** Close codes clients saw during the phase (empty when none). */
+  closes: string;
+  /** Fika only: its group commits during the run, from /metrics (empty for the reference). */
+  commits: string;
+}
+
+interface CommitCounters {
+  count: number;
+  seconds: number;
+  updates: number;
+}
+
+async function commitCounters(target: Target): Promise<CommitCounters | null> {
+  const text = await target.metrics();
+  const count = metricValue(text, 'fika_sync_commit_seconds_count');
+  const seconds = metricValue(text, 'fika_sync_commit_seconds_sum');
+  const updates = metricValue(text, 'fika_sync_commit_batch_updates_sum');
+  return count === null || seconds === null || updates === null ? null : { count, seconds, updates };
+}
+
+/** Runs `run` and describes Fika's commits meanwhile: how many, how long, how many updates each. */
+async function withCommits<T>(target: Target, run: () => Promise<T>): Promise<[T, string]> {
+  const before = await commitCounters(target);
+  const started = performance.now();
+  const result = await run();
+  const after = await commitCounters(target);
+  if (!before || !after || after.count === before.count) return [result, ''];
+  const count = after.count - before.count;
+  const seconds = after.seconds - before.seconds;
+  const wall = (performance.now() - started) / 1000;
+  return [
+    result,
+    `${count} commits, mean ${((seconds / count) * 1000).toFixed(2)} ms each ` +
+      `(${Math.round((seconds / wall) * 100)}% of the run), mean ${((after.updates - before.updates) / count).toFixed(1)} updates each`
+  ];
+}
+
+/** Figure 1: one room, 50 receivers, `rate` updates/s from ⌈rate/100⌉ senders. */
+export async function relayLatency(
+  target: Target,
+  rate: number,
+  timing: Timing
+): Promise<RelayResult & RunNotes> {
+  const [room] = await target.createRooms(1);
+  const receivers = await connectClients(target, Array<string>(LATENCY_RECEIVERS).fill(room!));
+  const senderRooms = Array<string>(Math.ceil(rate / RATE_PER_SENDER)).fill(room!);
+  const senders = await connectClients(target, senderRooms, { writeOnly: true });
+  await sleep(500);
+  try {
+    const [result, commits] = await withCommits(target, () =>
+      runRelay({
+        rooms: [{ senders, receivers }],
+        ratePerRoom: rate,
+        warmupMs: timing.warmupMs,
+        measureMs: timing.measureMs,
+        drainMs: timing.drainMs,
+        cpu: new CpuMeter(target.pid)
+      })
+    );
+    return { ...result, closes: closeSummary([...senders, ...receivers]), commits };
+  } finally {
+    closeClients([...senders, ...receivers]);
+    await sleep(500);
+  }
+}
+
+export const SATURATION_SENDERS = 10;
+export const SATURATION_RECEIVERS = 10;
+/** Per-sender ceiling, under Fika's default 500 messages/s per connection. */
+const SATURATION_MAX_PER_SENDER = 450;
+const SATURATION_START = 800;
+/** Load generator CPU (share of its core) from which a failed step may be its fault, not the server's. */
+const GENERATOR_BUSY = 0.9;
+const SATURATION_STEP = 1.25;
+export const SATURATION_P99_LIMIT_MS = 1000;
+
+export interface SaturationStep {
+  rate: number;
+  result: RelayResult;
+  closes: string;
+  commits: string;
+  pass: boolean;
+  why: string;
+}
+
+export interface Saturation {
+  /** Highest rate that passed; 0 when none did. */
+  rate: number;
+  /** What ended the ramp. */
+  stoppedBy: string;
+  /**
+   * True when the ramp ended at the load generator's limit (its ceiling, or a failure with the
+   * generator busy or behind): the server's own limit is then at least `rate`, maybe more.
+   */
+  generatorBound: boolean;
+  steps: SaturationStep[];
+}
+
+/**
+ * Figure 2: ramps the rate into one room (10 senders, 10 receivers) by ×1.25 from 800/s until
+ * a step fails or the senders' ceiling (4,500/s) passes, then, when the server rather than the
+ * load generator failed, tries once halfway (geometrically) between the last pass and the
+ * failure. A step passes when every update reached every receiver, p99 stayed under 1 s, no
+ * connection was closed and the load generator kept up with its schedule (sent ≥ 95 % of the
+ * target). The load generator has one core, as the server does, and a stock client costs about
+ * as much to receive an update as the server does to send it: when it is busy (≥ 90 %) at the
+ * failing step, the figure is marked as a lower bound for the server.
+ */
+export async function saturation(target: Target, timing: Timing): Promise<Saturation> {
+  const [room] = await target.createRooms(1);
+  const receivers = await connectClients(target, Array<string>(SATURATION_RECEIVERS).fill(room!));
+  const senders = await connectClients(target, Array<string>(SATURATION_SENDERS).fill(room!), {
+    writeOnly: true
+  });
+  const all = [...senders, ...receivers];
+  const maxRate = SATURATION_SENDERS * SATURATION_MAX_PER_SENDER;
+  const steps: SaturationStep[] = [];
+  const step = async (rate: number): Promise<SaturationStep> => {
+    const before = all.reduce((n, c) => n + c.closes.length, 0);
+    const [result, commits] = await withCommits(target, () =>
+      runRelay({
+        rooms: [{ senders, receivers }],
+        ratePerRoom: rate,
+        warmupMs: timing.saturationWarmupMs,
+        measureMs: timing.saturationMeasureMs,
+        drainMs: 3000,
+        cpu: new CpuMeter(target.pid)
+      })
+    );
+    const closed = all.reduce((n, c) => n + c.closes.length, 0) - before;
+    let why = 'ok';
+    if (closed > 0) why = `${closed} connections closed`;
+    else if (result.achievedRate < 0.95 * rate)
+      why = `load generator sent only ${Math.round(result.achievedRate)}/s`;
+    else if (result.delivered < result.expected)
+      why = `${result.expected - result.delivered} deliveries missing`;
+    else if (!(result.p99 < SATURATION_P99_LIMIT_MS)) why = `p99 ${result.p99.toFixed(0)} ms`;
+    const s: SaturationStep = { rate, result, closes: closeSummary(all), commits, pass: why === 'ok', why };
+    steps.push(s);
+    log(
+      `  ${target.label} ${rate}/s: ${s.pass ? 'pass' : 'FAIL'} (${why}; p99 ${fmt(result.p99)} ms, ` +
+        `server CPU ${pct(result.serverCpu)}, client CPU ${pct(result.clientCpu)})` +
+        (commits ? `; ${commits}` : '')
+    );
+    if (!s.pass) await sleep(2000); // let the backlog of a failed step clear before the next
+    return s;
+  };
+  try {
+    let pass = 0;
+    let failure: SaturationStep | null = null;
+    for (let rate = SATURATION_START; ; rate = Math.min(maxRate, Math.round(rate * SATURATION_STEP))) {
+      const s = await step(rate);
+      if (!s.pass) {
+        failure = s;
+        break;
+      }
+      pass = rate;
+      if (rate === maxRate) break;
+    }
+    const busy = (x: SaturationStep) =>
+      x.result.clientCpu >= GENERATOR_BUSY || x.result.achievedRate < 0.95 * x.rate;
+    if (failure && pass > 0 && !busy(failure)) {
+      const mid = Math.round(Math.sqrt(pass * failure.rate));
+      const s = await step(mid);
+      if (s.pass) pass = mid;
+      else failure = s;
+    }
+    if (!failure) {
+      return { rate: pass, stoppedBy: `load generator ceiling (${maxRate}/s)`, generatorBound: true, steps };
+    }
+    const generatorBound = busy(failure);
+    const stoppedBy =
+      `${failure.why} at ${failure.rate}/s` +
+      (generatorBound ? ` with the load generator at ${pct(failure.result.clientCpu)} CPU` : '');
+    return { rate: pass, stoppedBy, generatorBound, steps };
+  } finally {
+    closeClients(all);
+    await sleep(500);
+  }
+}
+
+export const ROOMS = 100;
+export const CLIENTS_PER_ROOM = 5;
+
+/** Times all 500 clients connect at once (the median is reported; run-to-run noise is large). */
+const CONNECT_ROUNDS = 3;
+
+export interface ManyRooms {
+  /** From opening all 500 connections at once until the last one synced (median of the rounds). */
+  connectAllMs: number;
+  /** Each round's time until all synced. */
+  connectRounds: number[];
+  connectP50: number;
+  connectP99: number;
+  relay: RelayResult & RunNotes;
+  /** Figure 6: rooms in memory `idleWaitMs` after the last client left, and rooms used so far. */
+  roomsAfterIdle: number;
+  roomsUsed: number;
+}
+
+/**
+ * Figure 3 (and 6): 100 rooms with 5 clients each, all connecting at once, three times (all leave
+ * between rounds; the figures are the rounds' medians); then one client per room writes 1
+ * update/s (100/s in all) and the other four time it. Then every client leaves and,
+ * after `idleWaitMs`, the server is asked how many rooms it still holds.
+ */
+export async function manyRooms(target: Target, timing: Timing, roomsUsedBefore: number): Promise<ManyRooms> {
+  const names = await target.createRooms(ROOMS);
+  const rounds: Array<{ all: number; p50: number; p99: number }> = [];
+  let clients: Client[] = [];
+  let relay: RelayResult & RunNotes;
+  try {
+    for (let round = 0; round < CONNECT_ROUNDS; round++) {
+      if (round > 0) {
+        closeClients(clients);
+        await sleep(1500);
+      }
+      const start = now();
+      clients = names.flatMap((room) =>
+        Array.from({ length: CLIENTS_PER_ROOM }, (_, i) => openClient(target, room, { writeOnly: i === 0 }))
+      );
+      await waitSynced(clients, 60_000);
+      const times = clients.map((c) => c.syncedMs).sort((a, b) => a - b);
+      rounds.push({
+        all: Math.max(...clients.map((c) => c.createdAt + c.syncedMs)) - start,
+        p50: times[Math.ceil(times.length * 0.5) - 1]!,
+        p99: times[Math.ceil(times.length * 0.99) - 1]!
+      });
+    }
+    log(
+      `  ${target.label}: connect rounds (all synced, ms): ${rounds.map((r) => Math.round(r.all)).join(', ')}`
+    );
+    await sleep(1000);
+    const rooms = names.map((_, r) => {
+      const group = clients.slice(r * CLIENTS_PER_ROOM, (r + 1) * CLIENTS_PER_ROOM);
+      return { senders: group.slice(0, 1), receivers: group.slice(1) };
+    });
+    const [result, commits] = await withCommits(target, () =>
+      runRelay({
+        rooms,
+        ratePerRoom: 1,
+        warmupMs: timing.warmupMs,
+        measureMs: timing.measureMs,
+        drainMs: timing.drainMs,
+        cpu: new CpuMeter(target.pid)
+      })
+    );
+    relay = { ...result, closes: closeSummary(clients), commits };
+  } finally {
+    closeClients(clients);
+  }
+  log(`  ${target.label}: all clients left; waiting ${timing.idleWaitMs / 1000} s before counting rooms`);
+  await sleep(timing.idleWaitMs);
+  return {
+    connectAllMs: median(rounds.map((r) => r.all)),
+    connectP50: median(rounds.map((r) => r.p50)),
+    connectP99: median(rounds.map((r) => r.p99)),
+    connectRounds: rounds.map((r) => r.all),
+    relay,
+    roomsAfterIdle: await target.roomsLoaded(),
+    roomsUsed: roomsUsedBefore + ROOMS
+  };
+}
+
+export const fmt = (ms: number): string => (Number.isFinite(ms) ? ms.toFixed(ms < 10 ? 1 : 0) : '∞');
+export const pct = (share: number): string => (Number.isFinite(share) ? `${Math.round(share * 100)}%` : '?');
