@@ -92,6 +92,20 @@ const migrations: string[] = [
     created_at INTEGER NOT NULL
   );
   CREATE INDEX room_updates_room ON room_updates(room, id);
+  `,
+  // 2: room updates without AUTOINCREMENT, which cost every commit a write to sqlite_sequence.
+  // Row ids stay ordered without it: a new row gets the largest id in use plus one.
+  `
+  CREATE TABLE room_updates_v2 (
+    id INTEGER PRIMARY KEY,
+    room TEXT NOT NULL,
+    data BLOB NOT NULL,
+    created_at INTEGER NOT NULL
+  );
+  INSERT INTO room_updates_v2 (id, room, data, created_at) SELECT id, room, data, created_at FROM room_updates;
+  DROP TABLE room_updates;
+  ALTER TABLE room_updates_v2 RENAME TO room_updates;
+  CREATE INDEX room_updates_room ON room_updates(room, id);
   `
 ];
 
@@ -113,14 +127,15 @@ export function openDatabase(dataDir: string, opts: OpenOptions = {}): Db {
   return db;
 }
 
-export function migrate(db: Db): void {
+/** Applies the migrations not yet applied, up to `target` (all of them by default). */
+export function migrate(db: Db, target = migrations.length): void {
   const current = db.pragma('user_version', { simple: true }) as number;
   if (current > migrations.length) {
     throw new Error(
       `The database schema is version ${current}, newer than this Fika (${migrations.length}). Upgrade Fika.`
     );
   }
-  for (let v = current; v < migrations.length; v++) {
+  for (let v = current; v < target; v++) {
     db.transaction(() => {
       db.exec(migrations[v]!);
       db.pragma(`user_version = ${v + 1}`);
