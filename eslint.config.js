@@ -3,7 +3,18 @@ import ts from 'typescript-eslint';
 import globals from 'globals';
 
 export default ts.config(
-  { ignores: ['node_modules/', 'build/', 'data/', 'data-demo/', '.svelte-kit/', 'coverage/'] },
+  {
+    ignores: [
+      'node_modules/',
+      'build/',
+      'dist/',
+      'bench/out/',
+      'data/',
+      'data-demo/',
+      '.svelte-kit/',
+      'coverage/'
+    ]
+  },
   js.configs.recommended,
   ...ts.configs.recommended,
   {

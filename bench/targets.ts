@@ -3,11 +3,13 @@
  * the same code against both: start (pinned to its core, fresh state), make rooms, count the
  * rooms in memory, stop.
  *
- * Fika is started exactly as in production (`node --import tsx sync-server/src/index.ts`) with
+ * Fika is started exactly as in production (`npm start` builds `dist/server/index.mjs` with
+ * esbuild and runs it with node) with
  * default settings apart from port, data directory, log level and a loopback-only bind; its
  * rooms are spaces made through the admin API, and clients present the admin's session token.
  * The reference gets the same room names and no token (it has no access control).
  */
+import { buildSync } from 'esbuild';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -67,6 +69,34 @@ export interface StartOptions {
   env?: Record<string, string>;
 }
 
+const built = new Map<TargetKind, string>();
+
+/**
+ * Both servers run as plain JavaScript bundled by esbuild (Fika's own production build, and the
+ * reference wrapper the same way), so that neither pays for a TypeScript loader at run time.
+ */
+function buildEntry(kind: TargetKind): string {
+  const done = built.get(kind);
+  if (done) return done;
+  const [source, out] =
+    kind === 'fika'
+      ? ['sync-server/src/index.ts', 'dist/server/index.mjs']
+      : ['bench/reference-server.ts', 'bench/out/reference-server.mjs'];
+  buildSync({
+    entryPoints: [source],
+    bundle: true,
+    platform: 'node',
+    target: 'node20',
+    format: 'esm',
+    packages: 'external',
+    sourcemap: true,
+    logLevel: 'warning',
+    outfile: out
+  });
+  built.set(kind, out);
+  return out;
+}
+
 export async function startTarget(
   kind: TargetKind,
   core: number | null,
@@ -76,7 +106,7 @@ export async function startTarget(
   const inspectPort = inspect ? await freePort() : 0;
   if (inspect) nodeFlags = [...nodeFlags, `--inspect=127.0.0.1:${inspectPort}`];
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), `fika-bench-${kind}-`));
-  const entry = kind === 'fika' ? 'sync-server/src/index.ts' : 'bench/reference-server.ts';
+  const entry = buildEntry(kind);
   // Fika's settings stay at their defaults (unless `env` says otherwise): none is inherited from the
   // caller's environment.
   const inherited = Object.fromEntries(
@@ -91,7 +121,7 @@ export async function startTarget(
     ...extraEnv
   };
   const startedAt = performance.now();
-  const proc = spawnPinned(core, [...nodeFlags, '--import', 'tsx', entry], env);
+  const proc = spawnPinned(core, [...nodeFlags, '--enable-source-maps', entry], env);
   live.set(proc, dataDir);
   const base = `http://127.0.0.1:${port}`;
   const index = ++started;
