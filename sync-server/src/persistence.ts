@@ -25,16 +25,12 @@ export interface UpdateStore {
   commit(writes: readonly PendingWrite[]): void;
   /** Replaces every stored update of the room with `state` (its merged state) in one transaction. */
   replace(room: string, state: Uint8Array): void;
-  /** Number of stored rows for the room. */
-  count(room: string): number;
-  close(): void;
 }
 
 export class SqliteUpdateStore implements UpdateStore {
   private readonly selectRoom;
   private readonly insert;
   private readonly deleteRoom;
-  private readonly countRoom;
   private readonly commitTx;
   private readonly replaceTx;
 
@@ -46,9 +42,6 @@ export class SqliteUpdateStore implements UpdateStore {
       'INSERT INTO room_updates (room, data, created_at) VALUES (?, ?, ?)'
     );
     this.deleteRoom = db.prepare<[string]>('DELETE FROM room_updates WHERE room = ?');
-    this.countRoom = db.prepare<[string], { n: number }>(
-      'SELECT count(*) AS n FROM room_updates WHERE room = ?'
-    );
     this.commitTx = db.transaction((writes: readonly PendingWrite[]) => {
       const now = Date.now();
       for (const w of writes) this.insert.run(w.room, w.update, now);
@@ -70,13 +63,5 @@ export class SqliteUpdateStore implements UpdateStore {
 
   replace(room: string, state: Uint8Array): void {
     this.replaceTx(room, state);
-  }
-
-  count(room: string): number {
-    return this.countRoom.get(room)?.n ?? 0;
-  }
-
-  close(): void {
-    // The database is owned and closed by the server.
   }
 }

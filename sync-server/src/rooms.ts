@@ -207,8 +207,10 @@ export class RoomRegistry {
       room.storedRows++;
       room.lastCommitAt = now;
       touched.add(room);
-      const message = encodeUpdate(update);
-      for (const peer of room.peers) if (peer !== from) peer.send(message);
+      if (room.peers.size > (from && room.peers.has(from) ? 1 : 0)) {
+        const message = encodeUpdate(update);
+        for (const peer of room.peers) if (peer !== from) peer.send(message);
+      }
     }
     for (const room of touched) {
       if (room.pending === 0 && room.deferred.length > 0) {
