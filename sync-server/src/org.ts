@@ -1,12 +1,7 @@
 /**
  * The organisation, server-authoritative in SQLite: people, groups, memberships, spaces,
- * documents, settings, and the access rule that says who may read or write each room.
- *
- * Access (`roomAccess`) is the security core of the sync server. It is decided here from the
- * server's tables only, never from anything a client says, and it fails closed: an unknown
- * room, space or document, or an inactive person, gets no access. Admins manage the
- * organisation but get no extra read access to content: a space's posts and documents reach
- * only devices of the space's audience.
+ * documents and settings. Who may read or write each room is decided in access.ts from the
+ * same tables; the SQL is in org-queries.ts.
  *
  * Every mutation that can change the directory or anyone's access emits `org-changed` (after
  * its transaction commits); deactivating someone or changing a role also emits
@@ -14,7 +9,7 @@
  */
 import type { Db } from './db';
 import type { ServerEvents } from './events';
-import { docRoom, orgRoom, spaceRoom, userRoom, type Access, type Room } from '../../src/lib/model/rooms';
+import type { Access, Room } from '../../src/lib/model/rooms';
 import {
   AUDIENCES,
   GROUP_KINDS,
@@ -39,6 +34,7 @@ import {
   type UserPatch
 } from './org-types';
 import { checkId, normaliseEmail, oneOf, text } from './org-types';
+import { readableRooms, roomAccess } from './access';
 import { prepareOrgStatements, toUser, type OrgStatements, type SpaceRow } from './org-queries';
 
 export * from './org-types';
@@ -446,62 +442,13 @@ export class Org {
 
   // ---- access ----
 
-  private canSeeSpace(user: User, spaceId: string): boolean {
-    return this.stmts.spaceVisible.get({ spaceId, userId: user.id })?.visible === 1;
-  }
-
-  /**
-   * What the person may do in a room: 'read', 'write', or null (no access; the room must not
-   * reach their device). `user` should be freshly loaded (e.g. from `Auth.isSessionValid`);
-   * group memberships and spaces are read from the database on every call.
-   */
+  /** See access.ts: who may read or write a room, decided from the server's tables only. */
   roomAccess(user: User, room: Room): Access | null {
-    if (!user.active) return null;
-    switch (room.kind) {
-      case 'org':
-        // Everyone reads the directory; only the server writes it.
-        return 'read';
-      case 'user':
-        return room.userId === user.id ? 'write' : null;
-      case 'space':
-        // Every audience member may write (comment, react, confirm); who may create posts
-        // under the posting policy is the room's validation rules' business, not access.
-        return this.canSeeSpace(user, room.spaceId) ? 'write' : null;
-      case 'doc': {
-        const doc = this.stmts.docById.get(room.docId);
-        if (!doc || !this.canSeeSpace(user, doc.space_id)) return null;
-        if (user.role === 'admin' || user.role === 'editor' || doc.owner_id === user.id) return 'write';
-        return this.stmts.isDocEditor.get(doc.id, user.id)!.n > 0 ? 'write' : 'read';
-      }
-      default: {
-        const never: never = room;
-        return never;
-      }
-    }
+    return roomAccess(this.stmts, user, room);
   }
 
-  /** Every room the person may open, with their access (none for an inactive person). */
   readableRooms(user: User): ReadableRoom[] {
-    if (!user.active) return [];
-    const rooms: ReadableRoom[] = [
-      { room: orgRoom(), access: 'read', kind: 'org' },
-      { room: userRoom(user.id), access: 'write', kind: 'user', userId: user.id }
-    ];
-    for (const row of this.stmts.spacesFor.all({ userId: user.id })) {
-      rooms.push({ room: spaceRoom(row.id), access: 'write', kind: 'space', spaceId: row.id });
-    }
-    const privileged = user.role === 'admin' || user.role === 'editor';
-    for (const doc of this.stmts.docsFor.all({ userId: user.id })) {
-      const write = privileged || doc.owner_id === user.id || doc.editor === 1;
-      rooms.push({
-        room: docRoom(doc.id),
-        access: write ? 'write' : 'read',
-        kind: 'doc',
-        docId: doc.id,
-        spaceId: doc.space_id
-      });
-    }
-    return rooms;
+    return readableRooms(this.stmts, user);
   }
 
   /** The public directory materialised into the `org` room. Deterministically ordered. */
