@@ -25,15 +25,16 @@ let nextConnectionId = 1;
 /** Token bucket: `rate` per second sustained, up to `burst` at once. */
 class Bucket {
   private tokens: number;
-  private last = performance.now();
+  private last: number;
   constructor(
     private readonly rate: number,
-    private readonly burst: number
+    private readonly burst: number,
+    now: number
   ) {
     this.tokens = burst;
+    this.last = now;
   }
-  take(n: number): boolean {
-    const now = performance.now();
+  take(n: number, now: number): boolean {
     this.tokens = Math.min(this.burst, this.tokens + ((now - this.last) * this.rate) / 1000);
     this.last = now;
     if (this.tokens < n) return false;
@@ -60,8 +61,9 @@ export class Connection implements Peer {
     public access: Access
   ) {
     const c = sync.config;
-    this.messages = new Bucket(c.messagesPerSecond, c.messageBurst);
-    this.bytes = new Bucket(c.bytesPerSecond, c.bytesBurst);
+    const now = performance.now();
+    this.messages = new Bucket(c.messagesPerSecond, c.messageBurst, now);
+    this.bytes = new Bucket(c.bytesPerSecond, c.bytesBurst, now);
   }
 
   get log(): Logger {
@@ -131,7 +133,8 @@ export class Connection implements Peer {
     this.sync.metrics.bytesReceived += data.byteLength;
     if (!isBinary) return this.close(CloseCodes.BadMessage, 'text frame');
     if (data.byteLength > this.sync.config.maxMessageBytes) return this.close(CloseCodes.MessageTooLarge);
-    if (!this.messages.take(1) || !this.bytes.take(data.byteLength)) {
+    const now = performance.now();
+    if (!this.messages.take(1, now) || !this.bytes.take(data.byteLength, now)) {
       return this.close(CloseCodes.RateLimited);
     }
     let message;

@@ -29,7 +29,7 @@ export interface Peer {
 }
 
 /** Origin of changes the server itself makes (the directory room). */
-export const SERVER_ORIGIN = Symbol('fika-server');
+const SERVER_ORIGIN = Symbol('fika-server');
 
 export interface RoomOptions {
   commitDelayMs: number;
@@ -109,9 +109,6 @@ export class RoomRegistry {
       Y.applyUpdate(loaded.doc, updates.length === 1 ? updates[0]! : Y.mergeUpdates(updates));
     }
     loaded.storedRows = updates.length;
-    loaded.doc.on('update', (update: Uint8Array, origin: unknown) => {
-      if (origin === SERVER_ORIGIN) this.enqueue(loaded, update, null);
-    });
     loaded.awareness.on(
       'update',
       (
@@ -124,6 +121,23 @@ export class RoomRegistry {
     this.onLoad?.(loaded);
     if (loaded.storedRows >= this.opts.compactThreshold) this.queueCompaction(loaded);
     return loaded;
+  }
+
+  /**
+   * Changes a room's document as the server (the directory room): the change is committed and
+   * relayed like a client's. The document has no permanent 'update' listener, because Yjs
+   * encodes every transaction's update while one is attached, and client updates need none.
+   */
+  writeAsServer(loaded: LoadedRoom, change: (doc: Y.Doc) => void): void {
+    const updates: Uint8Array[] = [];
+    const collect = (update: Uint8Array) => updates.push(update);
+    loaded.doc.on('update', collect);
+    try {
+      loaded.doc.transact(() => change(loaded.doc), SERVER_ORIGIN);
+    } finally {
+      loaded.doc.off('update', collect);
+    }
+    for (const update of updates) this.enqueue(loaded, update, null);
   }
 
   /** Adds a connection to a room (loading it), cancelling a pending unload. */

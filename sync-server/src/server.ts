@@ -13,7 +13,8 @@ import { ServerEvents } from './events';
 import { createLogger, type Logger } from './logger';
 import { Metrics } from './metrics';
 import { SqliteUpdateStore } from './persistence';
-import { RoomRegistry, SERVER_ORIGIN, type LoadedRoom } from './rooms';
+import { RoomRegistry, type LoadedRoom } from './rooms';
+import { CachedAuthority } from './sync-authority';
 import { SyncService } from './sync';
 import { Org } from './org';
 import { Auth } from './auth';
@@ -62,22 +63,14 @@ export async function createServer(options: ServerOptions): Promise<FikaServer> 
     registry: rooms,
     metrics,
     log,
-    authority: {
-      authenticate: (token) => auth.authenticate(token),
-      isSessionValid: (sessionId) => auth.isSessionValid(sessionId),
-      roomAccess: (user, room) => {
-        const current = org.getUser(user.id);
-        return current ? org.roomAccess(current, room) : null;
-      }
-    }
+    authority: new CachedAuthority(auth, org, events)
   });
 
   // The directory room is written by the server from its tables: on load and on every change.
   const refreshDirectory = (room: LoadedRoom) => {
     const directory = org.directory();
-    room.doc.transact(
-      () => writeDirectory(room.doc, { ...directory, organisation: { name: org.organisationName() } }),
-      SERVER_ORIGIN
+    rooms.writeAsServer(room, (doc) =>
+      writeDirectory(doc, { ...directory, organisation: { name: org.organisationName() } })
     );
   };
   rooms.onLoad = (room) => {

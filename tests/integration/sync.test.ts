@@ -215,6 +215,40 @@ describe('refusals', () => {
     expect((await withTimeout(c.closed, 3000, 'close')).code).toBe(4403);
   });
 
+  it('refuses the next connection at once after a revocation or an access change', async () => {
+    // Sign-in and access answers are remembered between connections; every change must
+    // forget them, or a revoked token would still open rooms for a while.
+    const s = await server({ sessionCheckMs: 60_000 });
+    const team = s.org.createGroup({ kind: 'team', name: 'Team' });
+    const space = s.org.createSpace({
+      name: 'Team space',
+      kind: 'project',
+      audience: 'groups',
+      audienceGroupIds: [team.id],
+      postingPolicy: 'members'
+    });
+    const room = `space/${space.id}`;
+    const open = openSpace(s);
+    const member = s.addUser('m', { groupIds: [team.id] });
+    const leaver = s.addUser('l', { groupIds: [team.id] });
+    for (const token of [member.token, leaver.token]) {
+      const c = client(s, room, token);
+      await synced(c);
+      c.destroy();
+    }
+
+    s.org.removeMember(team.id, leaver.user.id);
+    expect((await withTimeout(client(s, room, leaver.token).closed, 3000, 'left')).code).toBe(4403);
+    await synced(client(s, open, leaver.token)); // still signed in: only that room is gone
+
+    s.auth.revokeSession(s.auth.authenticate(member.token)!.session.id);
+    expect((await withTimeout(client(s, room, member.token).closed, 3000, 'revoked')).code).toBe(4401);
+
+    await synced(client(s, open, leaver.token));
+    s.org.updateUser(leaver.user.id, { active: false });
+    expect((await withTimeout(client(s, open, leaver.token).closed, 3000, 'deactivated')).code).toBe(4401);
+  });
+
   it('accepts the session cookie only from the same origin', async () => {
     const s = await server();
     const room = openSpace(s);

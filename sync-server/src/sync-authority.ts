@@ -1,0 +1,86 @@
+/**
+ * The sync side's view of sign-in and access, remembered between changes.
+ *
+ * When many connections arrive at once (a shift starts, or every device reconnects after a
+ * server restart) each one would otherwise run the same token and access queries. Answers are
+ * kept for at most `ttlMs` and all forgotten at once on any organisation or session change, so
+ * a revocation, a deactivation or a changed audience takes effect for new connections exactly
+ * as without the cache. Open connections are re-checked by the sync service's sweep, which
+ * reads the database directly (`isSessionValid`).
+ */
+import type { Access, Room } from '../../src/lib/model/rooms';
+import { hashToken, type Auth, type Session } from './auth';
+import type { ServerEvents } from './events';
+import type { Org } from './org';
+import type { User } from './org-types';
+import type { SyncAuthority } from './sync';
+
+export interface CacheOptions {
+  /** How long an answer is reused at most, in milliseconds. */
+  ttlMs: number;
+  /** Entries per table before the table is emptied (a bound, not a working size). */
+  maxEntries: number;
+}
+
+const DEFAULTS: CacheOptions = { ttlMs: 5000, maxEntries: 20_000 };
+
+interface Entry<T> {
+  value: T;
+  at: number;
+}
+
+export class CachedAuthority implements SyncAuthority<User> {
+  private readonly sessions = new Map<string, Entry<{ user: User; session: Session }>>();
+  private readonly access = new Map<string, Entry<Access | null>>();
+  private readonly opts: CacheOptions;
+
+  constructor(
+    private readonly auth: Auth,
+    private readonly org: Org,
+    events: ServerEvents,
+    opts: Partial<CacheOptions> = {}
+  ) {
+    this.opts = { ...DEFAULTS, ...opts };
+    events.on('org-changed', () => this.clear());
+    events.on('sessions-changed', () => this.clear());
+  }
+
+  clear(): void {
+    this.sessions.clear();
+    this.access.clear();
+  }
+
+  authenticate(token: string): { user: User; session: Session } | null {
+    const now = Date.now();
+    const key = hashToken(token);
+    const hit = this.sessions.get(key);
+    if (hit && now - hit.at < this.opts.ttlMs && hit.value.session.expiresAt > now) return hit.value;
+    const found = this.auth.authenticate(token);
+    if (!found) {
+      this.sessions.delete(key);
+      return null;
+    }
+    remember(this.sessions, key, { value: found, at: now }, this.opts.maxEntries);
+    return found;
+  }
+
+  isSessionValid(sessionId: string): User | null {
+    return this.auth.isSessionValid(sessionId);
+  }
+
+  roomAccess(user: User, room: Room): Access | null {
+    const now = Date.now();
+    const key = `${user.id}\n${room.name}`;
+    const hit = this.access.get(key);
+    if (hit && now - hit.at < this.opts.ttlMs) return hit.value;
+    const current = this.org.getUser(user.id);
+    const access = current ? this.org.roomAccess(current, room) : null;
+    remember(this.access, key, { value: access, at: now }, this.opts.maxEntries);
+    return access;
+  }
+}
+
+function remember<T>(map: Map<string, Entry<T>>, key: string, entry: Entry<T>, max: number): void {
+  if (map.size >= max && !map.has(key)) map.clear();
+  map.set(key, entry);
+}
