@@ -15,7 +15,7 @@ import { metricValue, type Target } from './targets';
 
 export const IDLE_CONNECTIONS = 1000;
 export const IDLE_ROOMS = 10;
-export const LOADED_ROOMS = 1000;
+export const LOADED_ROOMS = 2000;
 
 export interface MemoryFigures {
   baselineBytes: number;

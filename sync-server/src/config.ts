@@ -39,6 +39,8 @@ export interface Config {
   sqliteSynchronous: 'full' | 'normal';
   /** WAL checkpoints in a worker thread every this many ms; 0 leaves them to SQLite's commits. */
   checkpointMs: number;
+  /** Updates go to the commit journal and reach SQLite this many ms later; 0: straight to SQLite. */
+  journalDrainMs: number;
   loginMaxFailures: number;
   loginWindowMs: number;
 }
@@ -109,6 +111,7 @@ export function loadConfig(env: Env = process.env, opts: { demo?: boolean } = {}
     roomIdleMs: int(env, 'FIKA_ROOM_IDLE_MS', 10_000, 0, 24 * 3600 * 1000),
     sqliteSynchronous: oneOf(env, 'FIKA_SQLITE_SYNCHRONOUS', 'normal', ['full', 'normal']),
     checkpointMs: int(env, 'FIKA_CHECKPOINT_MS', 1000, 0, 3_600_000),
+    journalDrainMs: int(env, 'FIKA_JOURNAL_DRAIN_MS', 100, 0, 10_000),
     loginMaxFailures: int(env, 'FIKA_LOGIN_MAX_FAILURES', 10, 1, 1000),
     loginWindowMs: int(env, 'FIKA_LOGIN_WINDOW_MINUTES', 15, 1, 24 * 60) * 60 * 1000
   };

@@ -8,6 +8,7 @@ import { createLogger } from './logger';
 import { createServer } from './server';
 import { DEMO_PASSWORD, DEMO_SIGN_INS, seedDemo } from './demo';
 import { seedDemoContent } from './demo-content';
+import { JOURNAL_FILE } from './journal';
 
 async function main(): Promise<void> {
   const demo = process.argv.includes('--demo');
@@ -24,7 +25,7 @@ async function main(): Promise<void> {
   const log = createLogger(config.logLevel);
   if (demo) {
     // The demo database is wiped and seeded anew on each start (only Fika's own files).
-    for (const file of ['fika.sqlite', 'fika.sqlite-wal', 'fika.sqlite-shm']) {
+    for (const file of ['fika.sqlite', 'fika.sqlite-wal', 'fika.sqlite-shm', JOURNAL_FILE]) {
       fs.rmSync(path.join(config.dataDir, file), { force: true });
     }
   }

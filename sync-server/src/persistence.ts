@@ -8,6 +8,7 @@
  * so a room loads from a handful of rows however long its history.
  */
 import type { Db } from './db';
+import type { Journal } from './journal';
 
 export interface StoredRoom {
   /** The room's updates in the order they were committed. */
@@ -25,6 +26,8 @@ export interface UpdateStore {
   commit(writes: readonly PendingWrite[]): void;
   /** Replaces every stored update of the room with `state` (its merged state) in one transaction. */
   replace(room: string, state: Uint8Array): void;
+  /** Stores whatever is still in flight; the store is not used afterwards. */
+  close(): void;
 }
 
 export class SqliteUpdateStore implements UpdateStore {
@@ -64,4 +67,93 @@ export class SqliteUpdateStore implements UpdateStore {
   replace(room: string, state: Uint8Array): void {
     this.replaceTx(room, state);
   }
+
+  close(): void {
+    // Nothing in flight: every commit is in SQLite when it returns.
+  }
 }
+
+/**
+ * SQLite behind the commit journal (see journal.ts): `commit` appends to the journal and
+ * returns; the updates reach SQLite `drainDelayMs` later, many in one transaction, and the
+ * journal is emptied. Reading a room or replacing its rows first drains, so SQLite is always
+ * complete when it is read. If SQLite refuses a drain (disk full), the updates stay in the
+ * journal, the drain is retried, and further commits are refused until it succeeds.
+ */
+export class JournaledStore implements UpdateStore {
+  private pending: PendingWrite[] = [];
+  private timer: NodeJS.Timeout | null = null;
+  private failure: unknown = null;
+
+  constructor(
+    private readonly sqlite: UpdateStore,
+    private readonly journal: Journal,
+    private readonly drainDelayMs: number,
+    private readonly onError: (err: unknown) => void
+  ) {
+    const { records, tailBytes } = journal.read();
+    if (tailBytes > 0) onError(new Error(`journal: ${tailBytes} bytes after the last whole record ignored`));
+    if (records.length > 0) sqlite.commit(records);
+    journal.clear();
+  }
+
+  /** Updates recovered from the journal on start-up are in SQLite before the constructor returns. */
+  load(room: string): StoredRoom {
+    this.drain();
+    return this.sqlite.load(room);
+  }
+
+  commit(writes: readonly PendingWrite[]): void {
+    if (writes.length === 0) return;
+    if (this.failure !== null) this.drain();
+    this.journal.append(writes);
+    for (const w of writes) this.pending.push(w);
+    // Unreferenced: shutting down drains through close(), and the timer must not keep a process alive.
+    this.timer ??= setTimeout(() => this.drainInBackground(), this.drainDelayMs).unref();
+  }
+
+  replace(room: string, state: Uint8Array): void {
+    this.drain();
+    this.sqlite.replace(room, state);
+  }
+
+  /** Moves everything journaled into SQLite and empties the journal; throws if SQLite refuses. */
+  drain(): void {
+    if (this.timer !== null) {
+      clearTimeout(this.timer);
+      this.timer = null;
+    }
+    if (this.pending.length === 0 && this.failure === null) return;
+    try {
+      this.sqlite.commit(this.pending);
+      this.pending = [];
+      this.journal.clear();
+      this.failure = null;
+    } catch (err) {
+      this.failure = err;
+      this.timer = setTimeout(() => this.drainInBackground(), RETRY_MS).unref();
+      throw err;
+    }
+  }
+
+  private drainInBackground(): void {
+    this.timer = null;
+    try {
+      this.drain();
+    } catch (err) {
+      this.onError(err);
+    }
+  }
+
+  close(): void {
+    try {
+      this.drain();
+    } finally {
+      if (this.timer !== null) clearTimeout(this.timer);
+      this.timer = null;
+      this.journal.close();
+    }
+  }
+}
+
+const RETRY_MS = 1000;

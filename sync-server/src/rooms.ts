@@ -358,5 +358,11 @@ export class RoomRegistry {
     this.flush();
     this.closed = true;
     for (const room of [...this.rooms.values()]) this.unload(room);
+    try {
+      this.store.close();
+    } catch (err) {
+      // What could not be stored is still in the journal, and is stored on the next start.
+      this.log.error({ err }, 'storing the last updates failed on shutdown');
+    }
   }
 }

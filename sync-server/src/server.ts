@@ -12,7 +12,8 @@ import { Checkpointer } from './checkpointer';
 import { ServerEvents } from './events';
 import { createLogger, type Logger } from './logger';
 import { Metrics } from './metrics';
-import { SqliteUpdateStore } from './persistence';
+import { JournaledStore, SqliteUpdateStore, type UpdateStore } from './persistence';
+import { Journal, JOURNAL_FILE } from './journal';
 import { RoomRegistry, type LoadedRoom } from './rooms';
 import { CachedAuthority } from './sync-authority';
 import { SyncService } from './sync';
@@ -56,7 +57,7 @@ export async function createServer(options: ServerOptions): Promise<FikaServer> 
   const metrics = new Metrics();
   const org = new Org(db, events);
   const auth = new Auth(db, org, config, events);
-  const rooms = new RoomRegistry(new SqliteUpdateStore(db), config, metrics, log);
+  const rooms = new RoomRegistry(openStore(db, config, log), config, metrics, log);
   const sync = new SyncService({
     config,
     rules,
@@ -132,6 +133,18 @@ export async function createServer(options: ServerOptions): Promise<FikaServer> 
       return closing;
     }
   };
+}
+
+/** SQLite behind the commit journal (see journal.ts), or SQLite alone when the journal is off. */
+function openStore(db: Db, config: Config, log: Logger): UpdateStore {
+  const sqlite = new SqliteUpdateStore(db);
+  if (config.journalDrainMs === 0) return sqlite;
+  const journal = new Journal(path.join(config.dataDir, JOURNAL_FILE), {
+    sync: config.sqliteSynchronous === 'full'
+  });
+  return new JournaledStore(sqlite, journal, config.journalDrainMs, (err) =>
+    log.error({ err }, 'moving journaled updates into SQLite failed; retrying')
+  );
 }
 
 /** Serves the built app from `dir` when it exists, with the SPA fallback for deep links. */
