@@ -22,6 +22,9 @@ export async function fikaSettings(overrides: Record<string, string> = {}): Prom
       synchronous: c.sqliteSynchronous,
       summary:
         `SQLite synchronous=${c.sqliteSynchronous.toUpperCase()}, commit delay ${c.commitDelayMs} ms, ` +
+        (c.journalDrainMs > 0
+          ? `commits to the journal, moved into SQLite after ${c.journalDrainMs} ms, `
+          : 'commits straight to SQLite (no journal), ') +
         `${c.messagesPerSecond} messages/s per connection (burst ${c.messageBurst}), ` +
         `send buffer bound ${c.maxBufferedBytes / MiB} MiB, rooms unloaded after ${c.roomIdleMs / 1000} s idle` +
         note

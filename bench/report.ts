@@ -468,8 +468,8 @@ function durability(fika: FikaSettings): string {
   that a crash of the machine could take back.`;
   }
   if (fika.synchronous === 'normal') {
-    return `With \`synchronous=NORMAL\` in WAL mode a commit does not wait for the disk (the log is flushed at
-  checkpoints): nothing relayed is lost if the server process crashes, but the last commits can be if the
+    return `With \`synchronous=NORMAL\` a commit (an append to Fika's journal, then SQLite in WAL mode) does not
+  wait for the disk: nothing relayed is lost if the server process crashes, but the last commits can be if the
   machine does. \`FIKA_SQLITE_SYNCHRONOUS=full\` waits for \`fsync\` on every commit, and the relay tail then
   follows the disk's flush tail.`;
   }

@@ -46,6 +46,7 @@ class Bucket {
 export class Connection implements Peer {
   readonly id = nextConnectionId++;
   loaded: LoadedRoom | null = null;
+  awarenessIds: Set<number> | null = null;
   alive = true;
   closing = false;
   private readonly messages: Bucket;

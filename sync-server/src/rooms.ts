@@ -24,6 +24,8 @@ import { encodeAwareness, encodeUpdate } from './messages';
 /** A connection as the rooms see it. */
 export interface Peer {
   readonly id: number;
+  /** Awareness client ids this peer has announced, removed when it leaves (null until it announces one). */
+  awarenessIds: Set<number> | null;
   send(message: Uint8Array): void;
   close(code: CloseCode, detail?: string): void;
 }
@@ -42,8 +44,6 @@ export class LoadedRoom {
   readonly doc = new Y.Doc();
   readonly awareness: awarenessProtocol.Awareness;
   readonly peers = new Set<Peer>();
-  /** Awareness client ids each peer has announced, removed when the peer leaves. */
-  readonly peerClients = new Map<Peer, Set<number>>();
   /** Updates applied to `doc` but not yet committed. */
   pending = 0;
   /** Rows in storage for this room. */
@@ -148,7 +148,6 @@ export class RoomRegistry {
       loaded.idleTimer = null;
     }
     loaded.peers.add(peer);
-    loaded.peerClients.set(peer, new Set());
     return loaded;
   }
 
@@ -156,8 +155,8 @@ export class RoomRegistry {
   leave(loaded: LoadedRoom, peer: Peer): void {
     if (!loaded.peers.delete(peer)) return;
     if (loaded.unloaded) return;
-    const clients = loaded.peerClients.get(peer);
-    loaded.peerClients.delete(peer);
+    const clients = peer.awarenessIds;
+    peer.awarenessIds = null;
     if (clients && clients.size > 0) {
       awarenessProtocol.removeAwarenessStates(loaded.awareness, [...clients], null);
     }
@@ -340,8 +339,9 @@ export class RoomRegistry {
     removed: number[],
     origin: unknown
   ): void {
-    const clients = room.peerClients.get(origin as Peer);
-    if (clients) {
+    const peer = origin as Peer;
+    if (room.peers.has(peer)) {
+      const clients = (peer.awarenessIds ??= new Set());
       for (const id of added) clients.add(id);
       for (const id of updated) clients.add(id);
       for (const id of removed) clients.delete(id);

@@ -58,13 +58,14 @@ export async function createServer(options: ServerOptions): Promise<FikaServer> 
   const org = new Org(db, events);
   const auth = new Auth(db, org, config, events);
   const rooms = new RoomRegistry(openStore(db, config, log), config, metrics, log);
+  const authority = new CachedAuthority(auth, org, events);
   const sync = new SyncService({
     config,
     rules,
     registry: rooms,
     metrics,
     log,
-    authority: new CachedAuthority(auth, org, events)
+    authority
   });
 
   // The directory room is written by the server from its tables: on load and on every change.
@@ -126,6 +127,7 @@ export async function createServer(options: ServerOptions): Promise<FikaServer> 
     close() {
       closing ??= (async () => {
         sync.close();
+        authority.close();
         await app.close();
         await checkpointer?.close();
         db.close();

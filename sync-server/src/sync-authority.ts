@@ -22,7 +22,7 @@ export interface CacheOptions {
   maxEntries: number;
 }
 
-const DEFAULTS: CacheOptions = { ttlMs: 5000, maxEntries: 20_000 };
+const DEFAULTS: CacheOptions = { ttlMs: 5000, maxEntries: 10_000 };
 
 interface Entry<T> {
   value: T;
@@ -33,6 +33,7 @@ export class CachedAuthority implements SyncAuthority<User> {
   private readonly sessions = new Map<string, Entry<{ user: User; session: Session }>>();
   private readonly access = new Map<string, Entry<Access | null>>();
   private readonly opts: CacheOptions;
+  private readonly timer: NodeJS.Timeout;
 
   constructor(
     private readonly auth: Auth,
@@ -43,6 +44,14 @@ export class CachedAuthority implements SyncAuthority<User> {
     this.opts = { ...DEFAULTS, ...opts };
     events.on('org-changed', () => this.clear());
     events.on('sessions-changed', () => this.clear());
+    // Answers are only worth keeping for a burst: forgetting all of them every interval keeps
+    // the tables small (an entry lives at most twice the interval) without tracking each one.
+    this.timer = setInterval(() => this.clear(), this.opts.ttlMs).unref();
+  }
+
+  close(): void {
+    clearInterval(this.timer);
+    this.clear();
   }
 
   clear(): void {

@@ -36,6 +36,21 @@ export interface SyncAuthority<U extends SyncUser = SyncUser> {
   roomAccess(user: U, room: Room): Access | null;
 }
 
+/**
+ * Logs socket errors, and reports an over-long message with Fika's own 4413: `ws` closes it
+ * itself with 1009, a code the client would retry after (the message is refused at its header,
+ * unread). Outside `accept`, so that these closures, which live as long as the socket, do not
+ * keep the upgrade request's URL (and its token) alive.
+ */
+function prepareSocket(ws: WebSocket, log: Logger): void {
+  ws.on('error', (err) => log.debug({ err }, 'sync socket error'));
+  const close = ws.close.bind(ws);
+  ws.close = (code?: number, reason?: string | Buffer) =>
+    code === 1009
+      ? close(CloseCodes.MessageTooLarge.code, CloseCodes.MessageTooLarge.reason)
+      : close(code, reason);
+}
+
 /** Ping interval; a connection that has not answered the previous ping is dropped. */
 const HEARTBEAT_MS = 30_000;
 
@@ -104,15 +119,7 @@ export class SyncService {
   }
 
   private accept(ws: WebSocket, req: IncomingMessage, url: URL): void {
-    // ws closes an over-long message itself with 1009, a code the client would retry after;
-    // report it with Fika's own code instead (the message is refused at its header, unread).
-    const close = ws.close.bind(ws);
-    ws.close = (code?: number, reason?: string | Buffer) =>
-      code === 1009
-        ? close(CloseCodes.MessageTooLarge.code, CloseCodes.MessageTooLarge.reason)
-        : close(code, reason);
-    ws.on('error', (err) => this.log.debug({ err }, 'sync socket error'));
-
+    prepareSocket(ws, this.log);
     const refuse = (code: CloseCode, detail: string) => {
       this.metrics.closes.inc({ code: String(code.code) });
       this.log.info(
@@ -135,8 +142,14 @@ export class SyncService {
     if (!auth) return refuse(CloseCodes.Unauthorized, 'invalid, expired or revoked token');
     const access = this.authority.roomAccess(auth.user, room);
     if (!access) return refuse(CloseCodes.Forbidden, `${auth.user.id} may not read ${room.name}`);
+    this.open(new Connection(ws, this, auth.user, auth.session.id, room, access), ws);
+  }
 
-    const conn = new Connection(ws, this, auth.user, auth.session.id, room, access);
+  /**
+   * Wires an accepted connection. Kept apart from `accept` so that the listeners, which live as
+   * long as the connection, do not keep the upgrade request's URL (and its token) alive with them.
+   */
+  private open(conn: Connection, ws: WebSocket): void {
     this.connections.add(conn);
     this.metrics.connections.set(this.connections.size);
     ws.on('message', (data, isBinary) => conn.onMessage(data as Buffer, isBinary));
@@ -147,7 +160,7 @@ export class SyncService {
     try {
       conn.start();
     } catch (err) {
-      this.log.error({ err, room: room.name }, 'room could not be loaded');
+      this.log.error({ err, room: conn.room.name }, 'room could not be loaded');
       conn.close(CloseCodes.InternalError, 'room could not be loaded');
     }
   }
