@@ -1,6 +1,8 @@
 import js from '@eslint/js';
 import ts from 'typescript-eslint';
+import svelte from 'eslint-plugin-svelte';
 import globals from 'globals';
+import svelteConfig from './svelte.config.js';
 
 export default ts.config(
   {
@@ -9,24 +11,35 @@ export default ts.config(
       'build/',
       'dist/',
       'bench/out/',
-      'data/',
-      'data-demo/',
+      'data/**',
+      'data-demo/**',
       '.svelte-kit/',
-      'coverage/'
+      'coverage/',
+      'test-results/',
+      'playwright-report/'
     ]
   },
   js.configs.recommended,
   ...ts.configs.recommended,
+  ...svelte.configs.recommended,
   {
     languageOptions: {
-      globals: { ...globals.node },
-      parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname }
+      globals: { ...globals.node, ...globals.browser },
+      parserOptions: {
+        projectService: true,
+        tsconfigRootDir: import.meta.dirname,
+        extraFileExtensions: ['.svelte']
+      }
     },
     rules: {
       '@typescript-eslint/no-floating-promises': 'error',
       '@typescript-eslint/no-misused-promises': 'error',
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }]
     }
+  },
+  {
+    files: ['**/*.svelte', '**/*.svelte.ts'],
+    languageOptions: { parserOptions: { parser: ts.parser, svelteConfig } }
   },
   { files: ['**/*.js', '**/*.mjs'], ...ts.configs.disableTypeChecked }
 );

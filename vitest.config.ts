@@ -1,6 +1,9 @@
+import { sveltekit } from '@sveltejs/kit/vite';
 import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
+  // The SvelteKit plugin compiles `.svelte.ts` state classes (runes) and resolves `$lib`.
+  plugins: [sveltekit()],
   test: {
     include: [
       'src/**/*.test.ts',

@@ -11,7 +11,7 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import * as prettier from 'prettier';
+import { writeSection } from './docs-section';
 import type { FikaSettings } from './fika-settings';
 import type { Flood, MemoryFigures } from './memory';
 import type { ManyRooms, RelayRounds, RelayRun, Saturation } from './phases';
@@ -489,7 +489,7 @@ export function verdict(t: Table): string {
 
 export async function writeDocs(file: string, results: Results, m: Machine, quick: boolean): Promise<void> {
   const t = table(results);
-  const text = `# Sync server benchmarks
+  const text = `## Sync server (\`npm run bench:sync\`)
 
 \`npm run bench:sync\` measures Fika's sync server against the reference y-websocket server
 (\`@y/websocket-server\` 0.1.1) side by side, on the same machine, in one run of about 11 minutes
@@ -497,7 +497,7 @@ export async function writeDocs(file: string, results: Results, m: Machine, quic
 setting other than its default). It is not part of \`npm test\`. The figures below are the latest run; rerun it
 to update this page.
 
-## Latest run
+### Latest run
 
 - Date: ${m.date}${quick ? ' (quick run: shortened phases)' : ''}
 - Machine: ${m.cores} cores, ${m.cpu}, ${m.kernel}
@@ -510,19 +510,17 @@ ${t.markdown}
 
 ${verdict(t)}
 
-### Details
+#### Details
 
 ${details(results)}
 
-## Reading the figures
+### Reading the figures
 
 ${reading(m.fika)}
 
-## Method
+### Method
 
 ${method(m.fika)}
 `;
-  const options = (await prettier.resolveConfig(file)) ?? {};
-  fs.mkdirSync(path.dirname(file), { recursive: true });
-  fs.writeFileSync(file, await prettier.format(text, { ...options, filepath: file }));
+  await writeSection(file, 'sync', text);
 }

@@ -59,7 +59,8 @@ export class Connection implements Peer {
     public user: SyncUser,
     readonly sessionId: string,
     readonly room: Room,
-    public access: Access
+    public access: Access,
+    readonly wantsCommitted = false
   ) {
     const c = sync.config;
     const now = performance.now();

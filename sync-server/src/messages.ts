@@ -11,8 +11,15 @@
 import * as decoding from 'lib0/decoding';
 import * as encoding from 'lib0/encoding';
 import * as Y from 'yjs';
+import { COMMITTED_MESSAGE } from '../../src/lib/model/protocol';
 
-export const MessageType = { Sync: 0, Awareness: 1, Auth: 2, QueryAwareness: 3 } as const;
+export const MessageType = {
+  Sync: 0,
+  Awareness: 1,
+  Auth: 2,
+  QueryAwareness: 3,
+  Committed: COMMITTED_MESSAGE
+} as const;
 export const SyncType = { Step1: 0, Step2: 1, Update: 2 } as const;
 
 export type ClientMessage =
@@ -105,6 +112,14 @@ export function encodeAwareness(update: Uint8Array): Uint8Array {
   const encoder = encoding.createEncoder();
   encoding.writeVarUint(encoder, MessageType.Awareness);
   encoding.writeVarUint8Array(encoder, update);
+  return encoding.toUint8Array(encoder);
+}
+
+/** A commit acknowledgement: the room's committed state vector (see src/lib/model/protocol.ts). */
+export function encodeCommitted(doc: Y.Doc): Uint8Array {
+  const encoder = encoding.createEncoder();
+  encoding.writeVarUint(encoder, MessageType.Committed);
+  encoding.writeVarUint8Array(encoder, Y.encodeStateVector(doc));
   return encoding.toUint8Array(encoder);
 }
 

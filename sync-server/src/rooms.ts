@@ -19,11 +19,13 @@ import { CloseCodes, type CloseCode } from '../../src/lib/model/close-codes';
 import type { Logger } from './logger';
 import type { Metrics } from './metrics';
 import type { UpdateStore } from './persistence';
-import { encodeAwareness, encodeUpdate } from './messages';
+import { encodeAwareness, encodeCommitted, encodeUpdate } from './messages';
 
 /** A connection as the rooms see it. */
 export interface Peer {
   readonly id: number;
+  /** The peer asked to be told, after each commit of its updates, what the room has stored. */
+  readonly wantsCommitted: boolean;
   /** Awareness client ids this peer has announced, removed when it leaves (null until it announces one). */
   awarenessIds: Set<number> | null;
   send(message: Uint8Array): void;
@@ -215,6 +217,7 @@ export class RoomRegistry {
     this.metrics.updatesApplied.inc(batch.length);
     const now = performance.now();
     const touched = new Set<LoadedRoom>();
+    let acknowledge: Map<LoadedRoom, Set<Peer>> | null = null;
     for (const { room, update, from } of batch) {
       room.pending--;
       room.storedRows++;
@@ -223,6 +226,19 @@ export class RoomRegistry {
       if (room.peers.size > (from && room.peers.has(from) ? 1 : 0)) {
         const message = encodeUpdate(update);
         for (const peer of room.peers) if (peer !== from) peer.send(message);
+      }
+      if (from?.wantsCommitted && room.peers.has(from)) {
+        acknowledge ??= new Map();
+        let peers = acknowledge.get(room);
+        if (!peers) acknowledge.set(room, (peers = new Set()));
+        peers.add(from);
+      }
+    }
+    // One acknowledgement per room and peer per commit, after the relays: the room's state vector.
+    if (acknowledge) {
+      for (const [room, peers] of acknowledge) {
+        const message = encodeCommitted(room.doc);
+        for (const peer of peers) peer.send(message);
       }
     }
     for (const room of touched) {

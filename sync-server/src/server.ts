@@ -166,6 +166,8 @@ async function registerStatic(app: FastifyInstance, dir: string): Promise<void> 
   await app.register(fastifyStatic, {
     root: dir,
     wildcard: false,
+    // The build writes Brotli and gzip copies beside each file (adapter-static `precompress`).
+    preCompressed: true,
     index: ['index.html'],
     setHeaders(res, filePath) {
       const immutable = filePath.includes(`${path.sep}_app${path.sep}immutable${path.sep}`);

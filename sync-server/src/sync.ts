@@ -15,6 +15,7 @@ import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { CloseCodes, type CloseCode } from '../../src/lib/model/close-codes';
 import { parseRoomName, type Access, type Room } from '../../src/lib/model/rooms';
+import { ACK_PARAM } from '../../src/lib/model/protocol';
 import type { RuleSet } from '../../src/lib/model/validation';
 import type { Config } from './config';
 import type { Logger } from './logger';
@@ -142,7 +143,8 @@ export class SyncService {
     if (!auth) return refuse(CloseCodes.Unauthorized, 'invalid, expired or revoked token');
     const access = this.authority.roomAccess(auth.user, room);
     if (!access) return refuse(CloseCodes.Forbidden, `${auth.user.id} may not read ${room.name}`);
-    this.open(new Connection(ws, this, auth.user, auth.session.id, room, access), ws);
+    const wantsCommitted = url.searchParams.get(ACK_PARAM) === '1';
+    this.open(new Connection(ws, this, auth.user, auth.session.id, room, access, wantsCommitted), ws);
   }
 
   /**

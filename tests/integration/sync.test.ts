@@ -7,6 +7,8 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import * as encoding from 'lib0/encoding';
+import * as decoding from 'lib0/decoding';
+import { ACK_PARAM, COMMITTED_MESSAGE } from '../../src/lib/model/protocol';
 import { CloseCodes } from '../../src/lib/model/close-codes';
 import { allow, defaultRules, refuse, type RuleSet } from '../../src/lib/model/validation';
 import {
@@ -247,6 +249,44 @@ describe('refusals', () => {
     await synced(client(s, open, leaver.token));
     s.org.updateUser(leaver.user.id, { active: false });
     expect((await withTimeout(client(s, open, leaver.token).closed, 3000, 'deactivated')).code).toBe(4401);
+  });
+
+  it('tells a client that asks what the room has stored after each commit of its updates', async () => {
+    const s = await server();
+    const room = openSpace(s);
+    const { token } = s.addUser('acker');
+    const acks: Map<number, number>[] = [];
+    const a = client(s, room, token, { params: { [ACK_PARAM]: '1' }, connect: false });
+    a.provider.messageHandlers[COMMITTED_MESSAGE] = (_encoder, decoder) => {
+      acks.push(Y.decodeStateVector(decoding.readVarUint8Array(decoder)));
+    };
+    a.provider.connect();
+    await synced(a);
+    const stored = () => acks.at(-1)?.get(a.doc.clientID) ?? 0;
+    a.doc.getMap('m').set('x', 1);
+    await waitFor(() => stored() === Y.getState(a.doc.store, a.doc.clientID), 3000, 'first ack');
+    a.doc.getText('t').insert(0, 'hello');
+    await waitFor(() => stored() === Y.getState(a.doc.store, a.doc.clientID), 3000, 'second ack');
+    // The acknowledgement comes after the commit: the state is in the database by then.
+    expect(
+      (s.db.prepare('SELECT count(*) AS n FROM room_updates WHERE room = ?').get(room) as { n: number }).n +
+        s.rooms.get(room)!.storedRows
+    ).toBeGreaterThan(0);
+
+    // A client that did not ask never receives one.
+    const raw = rawConnect(s, room, token);
+    await raw.opened;
+    const other = new Y.Doc();
+    other.getMap('m').set('y', 2);
+    const encoder = encoding.createEncoder();
+    encoding.writeVarUint(encoder, 0); // sync
+    encoding.writeVarUint(encoder, 2); // update
+    encoding.writeVarUint8Array(encoder, Y.encodeStateAsUpdate(other));
+    raw.ws.send(encoding.toUint8Array(encoder));
+    await waitFor(() => a.doc.getMap('m').get('y') === 2, 3000, 'relay');
+    await sleep(100);
+    expect(raw.messages.some((m) => m[0] === COMMITTED_MESSAGE)).toBe(false);
+    raw.ws.close();
   });
 
   it('accepts the session cookie only from the same origin', async () => {

@@ -69,12 +69,17 @@ export function connect(
   server: { wsUrl: string },
   room: string,
   token: string | null,
-  opts: { doc?: Y.Doc; WebSocketPolyfill?: typeof WebSocket; connect?: boolean } = {}
+  opts: {
+    doc?: Y.Doc;
+    WebSocketPolyfill?: typeof WebSocket;
+    connect?: boolean;
+    params?: Record<string, string>;
+  } = {}
 ): Client {
   const doc = opts.doc ?? new Y.Doc();
   const provider = new WebsocketProvider(server.wsUrl, room, doc, {
     WebSocketPolyfill: (opts.WebSocketPolyfill ?? WebSocket) as unknown as typeof globalThis.WebSocket,
-    params: token === null ? {} : { token },
+    params: { ...(token === null ? {} : { token }), ...opts.params },
     disableBc: true,
     connect: opts.connect ?? true,
     maxBackoffTime: 500
