@@ -6,6 +6,7 @@
  *   npm run bench:sync                 full run (about 11 minutes)
  *   npm run bench:sync -- --quick      shortened phases, for a smoke run (docs not written)
  *   npm run bench:sync -- --cpu-prof   also write the servers' CPU profiles to bench/out/profiles
+ *   npm run bench:sync -- --report-only   rewrite docs/benchmarks.md from the last full run's saved results
  *   npm run bench:sync -- --fika-env=FIKA_SQLITE_SYNCHRONOUS=full   run Fika with a non-default setting
  *
  * Servers run on core 0 and this load generator on core 1: the script re-executes itself under
@@ -33,6 +34,7 @@ import { killAllTargets, startTarget, TARGET_LABELS, type Target, type TargetKin
 
 const argv = process.argv.slice(2);
 const quick = argv.includes('--quick');
+const RESULTS_FILE = path.join('bench', 'out', 'sync-results.json');
 const cpuProf = argv.includes('--cpu-prof');
 /** `--fika-env=NAME=value`: a Fika setting other than its default, to compare (noted in the report). */
 const fikaEnv = Object.fromEntries(
@@ -43,7 +45,9 @@ const fikaEnv = Object.fromEntries(
       return [name!, value.join('=')];
     })
 );
-const unknown = argv.filter((a) => !['--quick', '--cpu-prof'].includes(a) && !a.startsWith('--fika-env='));
+const unknown = argv.filter(
+  (a) => !['--quick', '--cpu-prof', '--report-only'].includes(a) && !a.startsWith('--fika-env=')
+);
 if (unknown.length > 0 || Object.keys(fikaEnv).some((name) => !name.startsWith('FIKA_'))) {
   process.stderr.write(`usage: bench/sync.ts [--quick] [--cpu-prof] [--fika-env=FIKA_NAME=value ...]\n`);
   process.exit(2);
@@ -155,18 +159,31 @@ async function main(): Promise<void> {
   const notes = [...disk.map((d) => `Disk ${d}`), `Fika's settings: ${settings.summary}`];
   process.stdout.write(`\n${t.markdown}\n\n${details(results)}\n- ${notes.join('\n- ')}\n\n`);
   process.stdout.write(`${verdict(t)}\n`);
+  const m = await machine(disk, source, settings);
+  // Kept so that the page can be written again from this run (`--report-only`), e.g. after a
+  // change to the report's wording, without measuring again.
+  fs.mkdirSync(path.dirname(RESULTS_FILE), { recursive: true });
+  fs.writeFileSync(RESULTS_FILE, JSON.stringify({ results, machine: m, quick }, null, 2));
   if (quick)
     log('quick run: shortened phases (idle wait 12 s), not comparable with a full run; docs not written');
   else {
-    await writeDocs(
-      path.join('docs', 'benchmarks.md'),
-      results,
-      await machine(disk, source, settings),
-      quick
-    );
+    await writeDocs(path.join('docs', 'benchmarks.md'), results, m, quick);
     log('docs/benchmarks.md written');
   }
   process.exit(0);
+}
+
+/** `--report-only`: writes docs/benchmarks.md from the last full run's saved results. */
+async function reportOnly(): Promise<void> {
+  const saved = JSON.parse(fs.readFileSync(RESULTS_FILE, 'utf8')) as {
+    results: Results;
+    machine: Awaited<ReturnType<typeof machine>>;
+    quick: boolean;
+  };
+  if (saved.quick)
+    throw new Error('the saved results are from a quick run; docs are only written from a full run');
+  await writeDocs(path.join('docs', 'benchmarks.md'), saved.results, saved.machine, false);
+  log('docs/benchmarks.md written from the saved results');
 }
 
 /** Removes the previous run's server logs from bench/out (see targets.ts), so that none is mistaken for this run's. */
@@ -202,7 +219,7 @@ if (process.env.FIKA_BENCH_PINNED === '1') {
     });
   }
 }
-main().catch((err: unknown) => {
+(argv.includes('--report-only') ? reportOnly() : main()).catch((err: unknown) => {
   console.error(err);
   process.exit(1);
 });
