@@ -68,7 +68,7 @@ const toSession = (row: SessionRow): Session => ({
 });
 
 /** SHA-256 hex of a token: what the database stores and looks up. */
-export const hashToken = (token: string): string => crypto.createHash('sha256').update(token).digest('hex');
+export const hashToken = (token: string): string => crypto.hash('sha256', token, 'hex');
 
 const SESSION_COLUMNS = 's.id, s.user_id, s.created_at, s.expires_at, s.last_seen_at, s.user_agent';
 const USER_COLUMNS = 'u.id AS u_id, u.email, u.name, u.title, u.role, u.active';
