@@ -50,6 +50,10 @@ async function measureLoad(page: Page, url: string): Promise<Load> {
   await page.waitForFunction(() => (window as unknown as { __fikaContent?: number }).__fikaContent, null, {
     timeout: 30_000
   });
+  // The paint entry is queued after the frame that shows the content: wait for it too.
+  await page.waitForFunction(() => performance.getEntriesByName('first-contentful-paint').length > 0, null, {
+    timeout: 30_000
+  });
   return page.evaluate(() => {
     const fcp = performance.getEntriesByName('first-contentful-paint')[0]?.startTime ?? NaN;
     return { fcp, content: (window as unknown as { __fikaContent: number }).__fikaContent };

@@ -19,8 +19,7 @@ const scrypt = promisify(crypto.scrypt) as (
 ) => Promise<Buffer>;
 
 /** The lengths the API accepts for a new password (in characters). */
-export const PASSWORD_MIN_LENGTH = 10;
-export const PASSWORD_MAX_LENGTH = 256;
+export { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from '../../src/lib/model/org';
 
 export interface ScryptParams {
   N: number;

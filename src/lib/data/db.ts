@@ -1,18 +1,29 @@
 /**
  * The local store: one Dexie database per signed-in person, `fika-<userId>`.
  *
- * SKELETON: the shape the pages and the sync layer share; implemented with the local store.
- *
  * - `rooms`: one row per synced room, its Yjs document in the `doc` Y.Doc property (y-dexie);
- * - `posts`, `people`, `spaces`: rows materialised from the documents, for the lists (read with
+ * - `posts`, `people`, `groups`, `spaces`: rows materialised from the documents, for the lists (read with
  *   `liveQuery`, never by loading documents);
  * - `meta`: small values (the cached `/api/me`, when the last full sync happened);
  * - `outbox`: one row per local change not yet acknowledged as stored by the server.
+ *
+ * Two views of one database. The first page must paint from Dexie without loading Yjs, but the
+ * y-dexie addon imports Yjs. So the app reads through a plain instance (`openUserDb(id)`), which
+ * declares the table y-dexie keeps document updates in (`$rooms.doc_updates`, `++i,k`) as an
+ * ordinary table, and the sync layer, loaded later, opens a second instance of the same database
+ * with the addon (`openUserDb(id, { yDexie })`), which declares `rooms.doc` as a Y.Doc property
+ * and so creates the very same object stores. Both declare version 1 with identical physical
+ * stores, so either may create the database and neither ever upgrades it; IndexedDB allows many
+ * connections to one database, and Dexie's change notifications are keyed by database name, so
+ * each instance's `liveQuery` sees the other's writes (and other tabs').
+ *
+ * On the plain instance, `rooms` rows carry only their name: the `doc` property exists on the
+ * addon's instance alone.
  */
-import type Dexie from 'dexie';
-import type { EntityTable } from 'dexie';
+import Dexie from 'dexie';
+import type { EntityTable, Table } from 'dexie';
 import type * as Y from 'yjs';
-import type { PublicPerson, Space } from '../model/org';
+import type { Group, PublicPerson, Space } from '../model/org';
 
 export interface RoomRow {
   name: string;
@@ -34,6 +45,7 @@ export interface PostRow {
 }
 
 export type PersonRow = PublicPerson;
+export type GroupRow = Group;
 export type SpaceRow = Space;
 
 export interface MetaRow {
@@ -48,13 +60,89 @@ export interface OutboxRow {
   client: number;
   clock: number;
   at: number;
+  /**
+   * The change only deleted content. Deletions do not advance a clock, so a state vector cannot
+   * show them stored; the sync layer confirms these by a round trip instead (see sync/room-sync.ts).
+   */
+  deletionOnly?: boolean;
 }
 
-export type FikaDb = Dexie & {
-  rooms: EntityTable<RoomRow, 'name'>;
-  posts: EntityTable<PostRow, 'id'>;
-  people: EntityTable<PersonRow, 'id'>;
-  spaces: EntityTable<SpaceRow, 'id'>;
-  meta: EntityTable<MetaRow, 'key'>;
-  outbox: EntityTable<OutboxRow, 'id'>;
-};
+/** One y-dexie update row: `k` is the room name, `u` a Yjs update (v2 encoding). */
+export interface RoomUpdateRow {
+  i: number;
+  k: string;
+  u: Uint8Array;
+  f?: number;
+}
+
+/** Where y-dexie keeps the updates of `rooms.doc` (its naming: `$<table>.<prop>_updates`). */
+export const ROOM_UPDATES_TABLE = '$rooms.doc_updates';
+
+/** A Dexie addon such as y-dexie's default export. */
+export type DexieAddon = (db: Dexie) => void;
+
+export const dbName = (userId: string): string => `fika-${userId}`;
+
+/**
+ * Version 1 of the schema, for both views. A later version adds a `version(2)` here with an
+ * upgrade, in both branches alike, so the two views keep declaring the same stores.
+ */
+function declareSchema(db: Dexie, withYDocs: boolean): void {
+  const tables = {
+    posts: 'id, room, spaceId, createdAt',
+    people: 'id, name',
+    groups: 'id, name',
+    spaces: 'id, name',
+    meta: 'key',
+    outbox: '++id, room'
+  };
+  db.version(1).stores(
+    withYDocs
+      ? { rooms: 'name, doc: Y.Doc', ...tables }
+      : { rooms: 'name', [ROOM_UPDATES_TABLE]: '++i, k', ...tables }
+  );
+}
+
+export class FikaDb extends Dexie {
+  declare rooms: EntityTable<RoomRow, 'name'>;
+  declare posts: EntityTable<PostRow, 'id'>;
+  declare people: EntityTable<PersonRow, 'id'>;
+  declare groups: EntityTable<GroupRow, 'id'>;
+  declare spaces: EntityTable<SpaceRow, 'id'>;
+  declare meta: EntityTable<MetaRow, 'key'>;
+  declare outbox: EntityTable<OutboxRow, 'id'>;
+
+  constructor(
+    readonly userId: string,
+    options: { yDexie?: DexieAddon } = {}
+  ) {
+    super(dbName(userId), { addons: options.yDexie ? [options.yDexie] : [] });
+    declareSchema(this, options.yDexie !== undefined);
+    // Dexie's default answer to another connection's request is to close and reopen on the next
+    // query. For a deletion (sign-out in another tab) reopening would create the database again,
+    // empty: stay closed instead. (A later subscriber runs first and `false` skips the default.)
+    this.on('versionchange', (event: IDBVersionChangeEvent) => {
+      if (event.newVersion) return;
+      this.close({ disableAutoOpen: true });
+      return false;
+    });
+  }
+
+  /** The y-dexie updates of every room's document. */
+  get roomUpdates(): Table<RoomUpdateRow, number> {
+    return this.table(ROOM_UPDATES_TABLE);
+  }
+}
+
+/**
+ * Opens (lazily, on first use) the person's database. Without options it is the plain view the
+ * pages read; the sync layer passes y-dexie to get the view with documents.
+ */
+export function openUserDb(userId: string, options: { yDexie?: DexieAddon } = {}): FikaDb {
+  return new FikaDb(userId, options);
+}
+
+/** Deletes the person's database. Waits while another connection to it is still open. */
+export function deleteUserDb(userId: string): Promise<void> {
+  return Dexie.delete(dbName(userId));
+}

@@ -39,6 +39,11 @@ class I18n {
   preference = $state<LocalePreference>(readPreference());
   browser = $state<Locale>(browserLocale());
   readonly locale: Locale = $derived(this.preference === 'auto' ? this.browser : this.preference);
+  /**
+   * The browser's own regional variant of the language, when it has one (en-GB writes 24-hour
+   * times and day-first dates, en-US does not); else the language itself.
+   */
+  readonly formatLocale: string = $derived(regionalVariant(this.locale));
 
   /** The message for `key` in the current language, with `{placeholders}` filled in. */
   t = (key: MessageKey, params?: Params): string => format(catalogues[this.locale][key], params);
@@ -64,7 +69,7 @@ class I18n {
   }
 
   date(time: number | Date, options: Intl.DateTimeFormatOptions = { dateStyle: 'medium' }): string {
-    return new Intl.DateTimeFormat(this.locale, options).format(time);
+    return new Intl.DateTimeFormat(this.formatLocale, options).format(time);
   }
 
   dateTime(time: number | Date): string {
@@ -79,12 +84,24 @@ class I18n {
   relative(time: number | Date, now: number = Date.now()): string {
     const seconds = Math.round((+time - now) / 1000);
     const abs = Math.abs(seconds);
-    const rtf = new Intl.RelativeTimeFormat(this.locale, { numeric: 'auto' });
+    const rtf = new Intl.RelativeTimeFormat(this.formatLocale, { numeric: 'auto' });
     if (abs < 45) return rtf.format(0, 'second');
     if (abs < 45 * 60) return rtf.format(Math.round(seconds / 60), 'minute');
     if (abs < 22 * 3600) return rtf.format(Math.round(seconds / 3600), 'hour');
     if (abs < 26 * 86400) return rtf.format(Math.round(seconds / 86400), 'day');
     return this.date(time);
+  }
+}
+
+export function regionalVariant(
+  locale: Locale,
+  languages: readonly string[] = globalThis.navigator?.languages ?? []
+): string {
+  const match = languages.find((lang) => lang.toLowerCase().split('-')[0] === locale);
+  try {
+    return match ? (Intl.getCanonicalLocales(match)[0] ?? locale) : locale;
+  } catch {
+    return locale; // not a well-formed language tag
   }
 }
 

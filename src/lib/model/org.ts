@@ -17,6 +17,10 @@ export const SPACE_KINDS: readonly SpaceKind[] = ['news', 'community', 'project'
 export const AUDIENCES: readonly Audience[] = ['everyone', 'groups'];
 export const POSTING_POLICIES: readonly PostingPolicy[] = ['members', 'editors'];
 
+/** Password length rules for new passwords (set-up, new accounts, changes), shared with the app's forms. */
+export const PASSWORD_MIN_LENGTH = 10;
+export const PASSWORD_MAX_LENGTH = 256;
+
 /** Lengths enforced here and by the API's schemas. */
 export const TextLimits = {
   email: 254,

@@ -6,11 +6,15 @@
  * `/api/me` then refreshes what they may read, in the background. One Dexie database per person
  * (`fika-<userId>`), opened on sign-in and deleted on sign-out.
  *
- * SKELETON: the shape the pages use. Implemented with the local store and sync layer.
+ * The sync layer (Yjs and its providers) is imported only once the session is known, so the
+ * first page paints from the local store alone. A refused session (401 from the API, 4401 on a
+ * sync connection) keeps the data and sets `expired`: the page asks the person to sign in again.
+ * Tabs follow each other through the `storage` event: a sign-out in one signs out all.
  */
-import type { Me } from '../api';
+import { api, ApiFailure, type Me, type SignedIn } from '../api';
 import type { User } from '../model/org';
-import type { FikaDb } from '../data/db';
+import { deleteUserDb, openUserDb, type FikaDb } from '../data/db';
+import { getMeta, saveMe } from '../data/meta';
 import type { SyncEngine } from '../sync/engine';
 
 export type SessionPhase = 'starting' | 'setup-needed' | 'signed-out' | 'signed-in';
@@ -25,6 +29,52 @@ export interface SetupInput {
   password: string;
 }
 
+const ACCOUNT_KEY = 'fika.account';
+/** `/api/me` is asked again this often while the app is open (new spaces, lost access). */
+const REFRESH_MS = 5 * 60_000;
+/** Sign-out does not wait longer than this for the server or for other tabs to let go. */
+const SIGN_OUT_WAIT_MS = 5_000;
+
+function readAccount(): Account | null {
+  try {
+    const raw = globalThis.localStorage?.getItem(ACCOUNT_KEY);
+    if (!raw) return null;
+    const value = JSON.parse(raw) as Partial<Account> | null;
+    if (!value || typeof value.id !== 'string' || typeof value.name !== 'string') return null;
+    return {
+      id: value.id,
+      name: value.name,
+      email: typeof value.email === 'string' ? value.email : '',
+      role: value.role === 'admin' || value.role === 'editor' ? value.role : 'staff',
+      title: typeof value.title === 'string' ? value.title : ''
+    };
+  } catch {
+    return null;
+  }
+}
+
+function writeAccount(account: Account | null): void {
+  try {
+    if (account) localStorage.setItem(ACCOUNT_KEY, JSON.stringify(account));
+    else localStorage.removeItem(ACCOUNT_KEY);
+  } catch {
+    // storage unavailable (private mode): the session lasts for this visit
+  }
+}
+
+const accountOf = (user: User): Account => ({
+  id: user.id,
+  name: user.name,
+  email: user.email,
+  role: user.role,
+  title: user.title
+});
+
+const sameAccount = (a: Account | null, b: Account | null): boolean =>
+  JSON.stringify(a) === JSON.stringify(b);
+
+const wait = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
 export class Session {
   phase = $state<SessionPhase>('starting');
   account = $state<Account | null>(null);
@@ -35,19 +85,46 @@ export class Session {
   db = $state.raw<FikaDb | null>(null);
   sync = $state.raw<SyncEngine | null>(null);
 
+  #started: Promise<void> | null = null;
+  /** Bumped whenever the signed-in person or their session changes, to drop stale async work. */
+  #generation = 0;
+  #refreshTimer: ReturnType<typeof setInterval> | null = null;
+
   /** Called once by the root layout. Never throws: an unreachable server leaves the local state. */
-  async start(): Promise<void> {
-    throw new Error('not implemented');
+  start(): Promise<void> {
+    this.#started ??= this.#start();
+    return this.#started;
+  }
+
+  async #start(): Promise<void> {
+    if (typeof window !== 'undefined') {
+      window.addEventListener('storage', this.#onStorage);
+      window.addEventListener('online', this.#onOnline);
+    }
+    const account = readAccount();
+    if (account) {
+      this.#open(account, null);
+      return;
+    }
+    try {
+      const { needed } = await api<{ needed: boolean }>('/setup');
+      this.phase = needed ? 'setup-needed' : 'signed-out';
+    } catch {
+      // No network and nobody remembered: the sign-in page says what is wrong when they try.
+      this.phase = 'signed-out';
+    }
   }
 
   /** Throws ApiFailure ('invalid-credentials', 'too-many-attempts' with retryAfter, 'offline', …). */
-  async signIn(_email: string, _password: string): Promise<void> {
-    throw new Error('not implemented');
+  async signIn(email: string, password: string): Promise<void> {
+    const { user } = await api<SignedIn>('/auth/login', { body: { email, password } });
+    await this.#signedIn(user);
   }
 
   /** First-run set-up: creates the organisation and its first admin, and signs them in. */
-  async setUp(_input: SetupInput): Promise<void> {
-    throw new Error('not implemented');
+  async setUp(input: SetupInput): Promise<void> {
+    const { user } = await api<SignedIn>('/setup', { body: input });
+    await this.#signedIn(user);
   }
 
   /**
@@ -55,9 +132,147 @@ export class Session {
    * the server and `discardUnsaved` is false, does nothing and answers 'unsaved' (the page
    * warns, then calls again with `discardUnsaved: true`).
    */
-  async signOut(_opts: { discardUnsaved: boolean }): Promise<'done' | 'unsaved'> {
-    throw new Error('not implemented');
+  async signOut({ discardUnsaved }: { discardUnsaved: boolean }): Promise<'done' | 'unsaved'> {
+    const db = this.db;
+    const account = this.account;
+    if (db && !discardUnsaved) {
+      const unsaved = await db.outbox.count().catch(() => 0);
+      if (unsaved > 0) return 'unsaved';
+    }
+    this.#teardown();
+    // Other tabs hear this first and let go of the database, so it can be deleted.
+    writeAccount(null);
+    await api('/auth/logout', { method: 'POST', signal: AbortSignal.timeout(SIGN_OUT_WAIT_MS) }).catch(() => {
+      // offline, or the session had already ended: the local data goes either way
+    });
+    if (account) {
+      // Waits while another connection (a tab that has not let go yet) holds the database; the
+      // deletion completes once it does, even if we stop waiting.
+      const deleted = deleteUserDb(account.id).catch((err: unknown) =>
+        console.error('session: the local data could not be deleted', err)
+      );
+      await Promise.race([deleted, wait(SIGN_OUT_WAIT_MS)]);
+    }
+    this.phase = 'signed-out';
+    return 'done';
   }
+
+  async #signedIn(user: User): Promise<void> {
+    const account = accountOf(user);
+    const me = await api<Me>('/me').catch(() => null);
+    if (this.account && this.account.id !== account.id) this.#teardown();
+    // A new session: the old engine's connections were refused or belong to the old session.
+    this.sync?.stop();
+    this.sync = null;
+    this.expired = false;
+    this.#open(account, me);
+  }
+
+  /**
+   * Shows `account`'s local data at once, then starts syncing and refreshes `/api/me`.
+   * `me` is given when just fetched (sign-in); otherwise the cached one is used meanwhile.
+   */
+  #open(account: Account, me: Me | null): void {
+    const generation = ++this.#generation;
+    if (!sameAccount(readAccount(), account)) writeAccount(account);
+    this.account = account;
+    const db = this.db ?? openUserDb(account.id);
+    this.db = db;
+    if (me) this.me = me;
+    this.phase = 'signed-in';
+    void this.#startSync(generation, db, me);
+    this.#refreshTimer ??= setInterval(() => void this.refresh(), REFRESH_MS);
+  }
+
+  async #startSync(generation: number, db: FikaDb, fresh: Me | null): Promise<void> {
+    // The cached answer is shown meanwhile; a fresh one is asked for alongside.
+    if (!fresh) void this.refresh();
+    try {
+      if (fresh) await saveMe(db, fresh);
+      else {
+        const cached = await getMeta(db, 'me');
+        if (generation !== this.#generation) return;
+        if (cached && !this.me) this.me = cached;
+      }
+      const { createSyncEngine } = await import('../sync/engine');
+      if (generation !== this.#generation) return;
+      const me = this.me;
+      const engine = await createSyncEngine({
+        db,
+        me,
+        onSessionEnded: () => {
+          if (generation === this.#generation) this.expired = true;
+        }
+      });
+      if (generation !== this.#generation) {
+        engine.stop();
+        return;
+      }
+      this.sync = engine;
+      // A fresh `/api/me` that arrived while the engine was loading.
+      if (this.me && this.me !== me) engine.update(this.me);
+    } catch (err) {
+      console.error('session: sync could not start', err);
+    }
+  }
+
+  /**
+   * Asks the server again who this is and what they may read. Offline or failing: nothing
+   * changes. Refused: `expired`, with the local data kept.
+   */
+  async refresh(): Promise<void> {
+    const generation = this.#generation;
+    const db = this.db;
+    if (!db || this.phase !== 'signed-in') return;
+    try {
+      const me = await api<Me>('/me');
+      if (generation !== this.#generation || me.user.id !== this.account?.id) return;
+      this.me = me;
+      this.expired = false;
+      const account = accountOf(me.user);
+      if (!sameAccount(account, this.account)) {
+        this.account = account;
+        writeAccount(account);
+      }
+      await saveMe(db, me);
+      this.sync?.update(me);
+    } catch (err) {
+      if (generation !== this.#generation) return;
+      if (err instanceof ApiFailure && err.status === 401) this.expired = true;
+      else if (!(err instanceof ApiFailure)) console.error('session: refreshing failed', err);
+    }
+  }
+
+  /** Lets go of the current person's data in this tab (without deleting it). */
+  #teardown(): void {
+    this.#generation++;
+    this.sync?.stop();
+    this.sync = null;
+    this.db?.close();
+    this.db = null;
+    this.account = null;
+    this.me = null;
+    this.expired = false;
+    if (this.#refreshTimer !== null) clearInterval(this.#refreshTimer);
+    this.#refreshTimer = null;
+  }
+
+  #onStorage = (event: StorageEvent): void => {
+    if (event.key !== ACCOUNT_KEY && event.key !== null) return;
+    const account = readAccount();
+    if (account?.id === this.account?.id) return;
+    // Another tab signed out, or someone else signed in there.
+    this.#teardown();
+    if (account) {
+      this.#open(account, null);
+    } else {
+      this.phase = 'signed-out';
+    }
+  };
+
+  #onOnline = (): void => {
+    if (this.phase === 'signed-in') void this.refresh();
+  };
 }
 
 export const session = new Session();

@@ -1,10 +1,34 @@
 /**
  * The sync layer: the rooms this device keeps, their documents, providers and status.
  *
- * SKELETON: the shape the session and the pages use; implemented with the sync layer.
+ * This module loads Yjs, y-websocket and y-dexie; the session imports it with `import()` once the
+ * first page has painted from the local store, so that none of them is in the entry chunks.
+ * Types may be imported from here freely (they vanish from the build).
+ *
+ * Close codes (a 44xx close is final for the stock client, see model/close-codes.ts):
+ * - 4401: the session ended; `onSessionEnded` lets the app ask the person to sign in again
+ *   while their local data stays;
+ * - 4403: the room is no longer readable: its connection, rows and stored document go (for the
+ *   directory and the person's own room, which they can always read, it means the session
+ *   ended instead);
+ * - 4409: the server refused a local change: the room's local copy goes and the room is loaded
+ *   afresh from the server (sending the same change again would be refused again);
+ * - 4408 and 4429: the client was too slow or too fast: try again after the longest backoff;
+ * - anything else final (a bad message, an unknown room) leaves the room disconnected.
  */
 import type * as Y from 'yjs';
+import { liveQuery, type Subscription } from 'dexie';
+import yDexie from 'y-dexie';
+import type { Me } from '../api';
+import { openUserDb, type FikaDb } from '../data/db';
+import { forgetRoomRows } from '../data/materialise';
+import { getMeta, setMeta } from '../data/meta';
+import { CloseCodes } from '../model/close-codes';
+import { parseRoomName, userRoom, type Access } from '../model/rooms';
 import type { SyncState } from './status';
+import { MAX_BACKOFF_MS, RoomSync, type RoomSyncContext } from './room-sync';
+import { SyncStatus } from './sync-status.svelte';
+import { readableSpaceIds, wantedRooms } from './wanted-rooms';
 
 export interface SyncSnapshot {
   state: SyncState;
@@ -19,6 +43,240 @@ export interface SyncEngine {
   readonly status: SyncSnapshot;
   /** The person's own room (`user/<id>`), loaded from the local store and syncing. */
   userDoc(): Promise<Y.Doc>;
+  /** Follows a fresh `/api/me`: opens rooms newly readable, forgets those no longer readable. */
+  update(me: Me): void;
   /** Closes every connection (sign-out, page unload). */
   stop(): void;
+}
+
+export interface SyncEngineOptions {
+  /** The person's database (the plain view the pages read). */
+  db: FikaDb;
+  /** The cached `/api/me`, or null before the first. */
+  me: Me | null;
+  /** The server ended the session (4401): sign in again; local data stays. */
+  onSessionEnded: () => void;
+  /** The sync endpoint; this origin's `/sync` by default. */
+  url?: string;
+  /** Extra query parameters, e.g. a token for a client without the session cookie. */
+  params?: Record<string, string>;
+  /** A WebSocket implementation where the platform has none. */
+  WebSocket?: typeof WebSocket;
+}
+
+/** How often `lastSyncedAt` moves on while synced, and the month partitions are checked. */
+const TICK_MS = 60_000;
+
+function defaultUrl(): string {
+  return `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/sync`;
+}
+
+// Only a definite "no network" counts: where `onLine` is unknown (not a browser), try.
+const isOnline = (): boolean => typeof navigator === 'undefined' || navigator.onLine !== false;
+
+/** Starts syncing for the owner of `options.db`. */
+export async function createSyncEngine(options: SyncEngineOptions): Promise<FikaSyncEngine> {
+  const lastSyncedAt = await getMeta(options.db, 'lastSyncedAt').catch(() => null);
+  return new FikaSyncEngine(options, lastSyncedAt);
+}
+
+export class FikaSyncEngine implements SyncEngine {
+  readonly status: SyncStatus;
+  readonly #db: FikaDb;
+  readonly #ydb: FikaDb;
+  readonly #options: SyncEngineOptions;
+  readonly #context: RoomSyncContext;
+  readonly #rooms = new Map<string, RoomSync>();
+  /** Rooms the server refused since the last fresh `/api/me` (a cached one may still list them). */
+  readonly #forbidden = new Set<string>();
+  #me: Me | null;
+  #month = '';
+  /** Rooms with local changes not yet stored, kept open until they are. */
+  #pendingRooms: string[] = [];
+  #stopped = false;
+  #sessionEnded = false;
+  readonly #pending: Subscription;
+  readonly #ticker: ReturnType<typeof setInterval>;
+
+  constructor(options: SyncEngineOptions, lastSyncedAt: number | null) {
+    this.#options = options;
+    this.#db = options.db;
+    this.#me = options.me;
+    this.#ydb = openUserDb(options.db.userId, { yDexie });
+    this.status = new SyncStatus({
+      online: isOnline(),
+      lastSyncedAt,
+      onSynced: (at) => {
+        setMeta(this.#db, 'lastSyncedAt', at).catch((err: unknown) =>
+          this.#failed('keeping the sync time', err)
+        );
+      }
+    });
+    this.#context = {
+      db: this.#db,
+      ydb: this.#ydb,
+      url: options.url ?? defaultUrl(),
+      params: options.params ?? {},
+      WebSocket: options.WebSocket,
+      status: this.status,
+      online: () => this.status.online,
+      onClosed: (room, code) => this.#onClosed(room, code)
+    };
+    this.#pending = liveQuery(() =>
+      Promise.all([this.#db.outbox.count(), this.#db.outbox.orderBy('room').uniqueKeys()])
+    ).subscribe({
+      next: ([count, rooms]) => {
+        this.status.setPending(count);
+        const names = (rooms as string[]).sort();
+        if (names.join('\n') === this.#pendingRooms.join('\n')) return;
+        this.#pendingRooms = names;
+        if (!this.#stopped) this.#apply();
+      },
+      error: (err: unknown) => this.#failed('counting changes', err)
+    });
+    if (typeof window !== 'undefined') {
+      window.addEventListener('online', this.#onOnline);
+      window.addEventListener('offline', this.#onOffline);
+    }
+    this.#ticker = setInterval(this.#tick, TICK_MS);
+    this.#apply();
+  }
+
+  userDoc(): Promise<Y.Doc> {
+    const room = this.#rooms.get(userRoom(this.#db.userId));
+    return room ? room.loaded : Promise.reject(new Error('sync stopped'));
+  }
+
+  update(me: Me): void {
+    if (this.#stopped) return;
+    this.#me = me;
+    this.#forbidden.clear();
+    this.#apply();
+    void this.#forgetUnreadable(me);
+  }
+
+  stop(): void {
+    if (this.#stopped) return;
+    this.#stopped = true;
+    for (const room of this.#rooms.values()) room.stop();
+    this.#rooms.clear();
+    this.#pending.unsubscribe();
+    clearInterval(this.#ticker);
+    if (typeof window !== 'undefined') {
+      window.removeEventListener('online', this.#onOnline);
+      window.removeEventListener('offline', this.#onOffline);
+    }
+    this.#ydb.close();
+  }
+
+  /** Opens the rooms wanted now and closes the others (their data stays). */
+  #apply(): void {
+    const now = new Date();
+    this.#month = now.toISOString().slice(0, 7);
+    const wanted = wantedRooms(this.#db.userId, this.#me, now, this.#pendingRooms);
+    for (const [name, room] of this.#rooms) {
+      const access = wanted.get(name);
+      if (access === undefined || this.#forbidden.has(name)) {
+        room.stop();
+        this.#rooms.delete(name);
+      } else room.access = access;
+    }
+    for (const [name, access] of wanted) {
+      if (!this.#rooms.has(name) && !this.#forbidden.has(name)) this.#open(name, access);
+    }
+  }
+
+  #open(name: string, access: Access): RoomSync {
+    const room = new RoomSync(name, access, this.#context);
+    this.#rooms.set(name, room);
+    room.loaded.catch((err: unknown) => this.#failed(`opening ${name}`, err));
+    return room;
+  }
+
+  /** Deletes what this device holds of spaces the person may no longer read. */
+  async #forgetUnreadable(me: Me): Promise<void> {
+    const readable = readableSpaceIds(me);
+    try {
+      const names = (await this.#db.rooms.toCollection().primaryKeys()) as string[];
+      for (const name of names) {
+        const room = parseRoomName(name);
+        if (room?.kind !== 'space' || readable.has(room.spaceId) || this.#stopped) continue;
+        this.#rooms.get(name)?.stop();
+        this.#rooms.delete(name);
+        await forgetRoomRows(this.#db, name);
+      }
+    } catch (err) {
+      this.#failed('forgetting rooms', err);
+    }
+  }
+
+  #onClosed(room: RoomSync, code: number): void {
+    if (this.#stopped || this.#rooms.get(room.name) !== room) return;
+    // Everyone may read the directory and their own room: a refusal there means the connection
+    // was not this person's (the browser's cookie now belongs to someone else), so the session
+    // is what ended; their data must not go.
+    const own = room.name === 'org' || room.name === userRoom(this.#db.userId);
+    switch (code) {
+      case CloseCodes.Unauthorized.code:
+        this.#endSession();
+        return;
+      case CloseCodes.Forbidden.code:
+        if (own) {
+          this.#endSession();
+          return;
+        }
+        this.#forbidden.add(room.name);
+        void this.#drop(room);
+        return;
+      case CloseCodes.UpdateRefused.code:
+        void this.#drop(room).then(() => {
+          if (!this.#stopped && !this.#rooms.has(room.name)) this.#open(room.name, room.access);
+        });
+        return;
+      case CloseCodes.SlowClient.code:
+      case CloseCodes.RateLimited.code:
+        room.retryLater(MAX_BACKOFF_MS);
+        return;
+      default:
+        console.warn(`sync: ${room.name} closed by the server (${code})`);
+    }
+  }
+
+  #endSession(): void {
+    if (this.#sessionEnded) return;
+    this.#sessionEnded = true;
+    this.#options.onSessionEnded();
+  }
+
+  /** Stops a room and deletes its rows, outbox and stored document. */
+  async #drop(room: RoomSync): Promise<void> {
+    room.stop();
+    this.#rooms.delete(room.name);
+    try {
+      await forgetRoomRows(this.#db, room.name);
+    } catch (err) {
+      this.#failed(`forgetting ${room.name}`, err);
+    }
+  }
+
+  #onOnline = (): void => {
+    this.status.setOnline(true);
+    for (const room of this.#rooms.values()) room.resume();
+  };
+
+  #onOffline = (): void => {
+    this.status.setOnline(false);
+    for (const room of this.#rooms.values()) room.pause();
+  };
+
+  #tick = (): void => {
+    this.status.tick();
+    // A new month has its own partitions.
+    if (new Date().toISOString().slice(0, 7) !== this.#month) this.#apply();
+  };
+
+  #failed(what: string, err: unknown): void {
+    if (this.#stopped) return;
+    console.error(`sync: ${what} failed`, err);
+  }
 }

@@ -1,0 +1,130 @@
+/**
+ * The app shell end to end: sign-in, offline reading and writing, a second device, sign-out,
+ * first-run set-up and the service worker, on the production build and the real server.
+ */
+import { chromium, expect, test } from '@playwright/test';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { CHROMIUM_ARGS, chromiumPath } from './browser';
+import {
+  databases,
+  demoEmail,
+  DEMO_PASSWORD,
+  expectSyncState,
+  signIn,
+  syncStatus,
+  waitForServiceWorker
+} from './support';
+
+test('sara signs in, reads offline, writes offline, and her other device sees it', async ({ browser }) => {
+  const phone = await browser.newContext();
+  const page = await phone.newPage();
+  await signIn(page, 'sara');
+  const posts = page.getByRole('region', { name: 'Latest posts' }).getByRole('article');
+  await expect(posts.first()).toBeVisible();
+  await expectSyncState(page, 'synced');
+  await waitForServiceWorker(page);
+  await expectSyncState(page, 'synced');
+  const postCount = await posts.count();
+  expect(postCount).toBeGreaterThan(1);
+
+  await phone.setOffline(true);
+  await page.reload();
+  await expectSyncState(page, 'offline');
+  await expect(posts).toHaveCount(postCount);
+
+  const note = `Offline note ${Date.now()}`;
+  await page.getByLabel('My note').fill(note);
+  await expect(syncStatus(page)).toContainText(/change/i); // "1 change not yet saved"
+
+  const laptop = await browser.newContext();
+  const other = await laptop.newPage();
+  await signIn(other, 'sara');
+  await expectSyncState(other, 'synced');
+
+  await phone.setOffline(false);
+  await expectSyncState(page, 'synced');
+  await expect(other.getByLabel('My note')).toHaveValue(note, { timeout: 2000 });
+  await phone.close();
+  await laptop.close();
+});
+
+test('an edit made offline after the browser was closed reaches the server later', async ({ browser }) => {
+  const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'fika-profile-'));
+  const launch = () =>
+    chromium.launchPersistentContext(profile, {
+      executablePath: chromiumPath(),
+      args: CHROMIUM_ARGS,
+      baseURL: test.info().project.use.baseURL,
+      locale: 'en-GB',
+      serviceWorkers: 'allow'
+    });
+  let context = await launch();
+  let page = context.pages()[0] ?? (await context.newPage());
+  await signIn(page, 'johan');
+  await expectSyncState(page, 'synced');
+  await waitForServiceWorker(page);
+  await context.close();
+
+  // Reopened with no network: the app, its data and editing all work.
+  context = await launch();
+  await context.setOffline(true);
+  page = context.pages()[0] ?? (await context.newPage());
+  await page.goto('/');
+  await expectSyncState(page, 'offline');
+  const note = `Written on the train ${Date.now()}`;
+  await page.getByLabel('My note').fill(note);
+  await context.close();
+
+  // Reopened online: the change goes to the server by itself.
+  context = await launch();
+  page = context.pages()[0] ?? (await context.newPage());
+  await page.goto('/');
+  await expectSyncState(page, 'synced');
+  await context.close();
+
+  const elsewhere = await browser.newContext();
+  const other = await elsewhere.newPage();
+  await signIn(other, 'johan');
+  await expect(other.getByLabel('My note')).toHaveValue(note);
+  await elsewhere.close();
+  fs.rmSync(profile, { recursive: true, force: true });
+});
+
+test('signing out deletes the local data, after a warning about unsaved changes', async ({ browser }) => {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await signIn(page, 'erik');
+  await expectSyncState(page, 'synced');
+  expect((await databases(page)).some((name) => name.startsWith('fika-'))).toBe(true);
+
+  await context.setOffline(true);
+  await page.getByLabel('My note').fill(`Not yet saved ${Date.now()}`);
+  await page.goto('/settings');
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  const warning = page.getByRole('dialog');
+  await expect(warning).toBeVisible();
+  await warning.getByRole('button', { name: 'Sign out anyway' }).click();
+  await expect(page).toHaveURL(/\/signin$/);
+  await expect.poll(async () => (await databases(page)).filter((n) => n.startsWith('fika-'))).toEqual([]);
+  await context.close();
+});
+
+test('the language follows the browser', async ({ browser }) => {
+  const context = await browser.newContext({ locale: 'sv-SE' });
+  const page = await context.newPage();
+  await page.goto('/signin');
+  await expect(page.getByRole('button', { name: 'Logga in' })).toBeVisible();
+  await expect(page.locator('html')).toHaveAttribute('lang', 'sv');
+  await context.close();
+});
+
+test('a wrong password gets one clear message', async ({ page }) => {
+  await page.goto('/signin');
+  await page.getByLabel('Email').fill(demoEmail('sara'));
+  await page.getByLabel('Password').fill(`${DEMO_PASSWORD}-wrong`);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expect(page.getByRole('alert')).toContainText(/wrong email or password/i);
+  await expect(page).toHaveURL(/\/signin$/);
+});

@@ -1,0 +1,254 @@
+/**
+ * The sync layer against the real server: a real server on an ephemeral port with a real SQLite
+ * file, the engine with its y-dexie store on an in-memory IndexedDB, and stock y-websocket
+ * clients as the person's other device and as other people.
+ */
+import 'fake-indexeddb/auto';
+import { afterEach, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import type { Me } from '../../src/lib/api';
+import { deleteUserDb, openUserDb, type FikaDb } from '../../src/lib/data/db';
+import { recentPosts } from '../../src/lib/data/queries';
+import { spaceMonthRoom, userRoom } from '../../src/lib/model/rooms';
+import { addPost } from '../../src/lib/model/space-room';
+import { readNote, writeNote } from '../../src/lib/model/user-room';
+import { createSyncEngine, type FikaSyncEngine } from '../../src/lib/sync/engine';
+import { previousMonth, wantedRooms } from '../../src/lib/sync/wanted-rooms';
+import { connect, startServer, synced, waitFor, type TestServer } from '../support/server';
+import { buildMe, buildSpace } from './client-factories';
+
+const cleanups: Array<() => unknown> = [];
+afterEach(async () => {
+  while (cleanups.length) await cleanups.pop()!();
+});
+
+async function server(opts: Parameters<typeof startServer>[0] = {}): Promise<TestServer> {
+  const s = await startServer(opts);
+  cleanups.push(() => s.stop());
+  return s;
+}
+
+function meOf(s: TestServer, userId: string): Me {
+  const user = s.org.getUser(userId)!;
+  return {
+    user,
+    groups: s.org.groupsOf(userId),
+    spaces: s.org.spacesFor(user),
+    rooms: s.org.readableRooms(user),
+    organisation: { name: 'Test AB' }
+  };
+}
+
+function database(userId: string): FikaDb {
+  const db = openUserDb(userId);
+  cleanups.push(async () => {
+    db.close();
+    await deleteUserDb(userId);
+  });
+  return db;
+}
+
+async function engine(
+  s: TestServer,
+  db: FikaDb,
+  token: string,
+  opts: { url?: string; onSessionEnded?: () => void } = {}
+): Promise<FikaSyncEngine> {
+  const e = await createSyncEngine({
+    db,
+    me: meOf(s, db.userId),
+    onSessionEnded: opts.onSessionEnded ?? (() => {}),
+    url: opts.url ?? s.wsUrl,
+    params: { token },
+    WebSocket: WebSocket as unknown as typeof globalThis.WebSocket
+  });
+  cleanups.push(() => e.stop());
+  return e;
+}
+
+function otherDevice(s: TestServer, room: string, token: string) {
+  const c = connect(s, room, token);
+  cleanups.push(() => c.destroy());
+  return c;
+}
+
+describe('wantedRooms', () => {
+  it('keeps the directory, the own room and two months of each readable space', () => {
+    const now = new Date(Date.UTC(2027, 0, 15));
+    const me = buildMe({ spaces: [buildSpace({ id: 'news' })] });
+    expect([...wantedRooms('sara', me, now)]).toEqual([
+      ['org', 'read'],
+      ['user/sara', 'write'],
+      ['space/news/2027-01', 'write'],
+      ['space/news/2026-12', 'write']
+    ]);
+    expect([...wantedRooms('sara', null, now).keys()]).toEqual(['org', 'user/sara']);
+    expect(
+      previousMonth(new Date(Date.UTC(2027, 2, 31)))
+        .toISOString()
+        .slice(0, 7)
+    ).toBe('2027-02');
+  });
+
+  it('keeps an older month open while it holds unsaved changes, if the space is still readable', () => {
+    const now = new Date(Date.UTC(2027, 0, 15));
+    const me = buildMe({ spaces: [buildSpace({ id: 'news' })] });
+    const pending = ['space/news/2026-11', 'space/gone/2026-11', 'user/sara'];
+    expect([...wantedRooms('sara', me, now, pending).keys()]).toEqual([
+      'org',
+      'user/sara',
+      'space/news/2027-01',
+      'space/news/2026-12',
+      'space/news/2026-11'
+    ]);
+    expect([...wantedRooms('sara', null, now, pending).keys()]).toEqual([
+      'org',
+      'user/sara',
+      'space/news/2026-11',
+      'space/gone/2026-11'
+    ]);
+  });
+});
+
+describe('the sync engine', () => {
+  it('sends the note, counts it until stored, and confirms insertions and deletions', async () => {
+    const s = await server();
+    const { user, token } = s.addUser('sara');
+    const db = database(user.id);
+    // Against a local server a change can be stored before the count is read again: watch the rows.
+    let recorded = 0;
+    const confirmed = new Set<number>();
+    db.outbox.hook('creating', () => {
+      recorded++;
+    });
+    db.outbox.hook('deleting', (id) => {
+      if (id !== undefined) confirmed.add(id);
+    });
+    const e = await engine(s, db, token);
+    const doc = await e.userDoc();
+    await waitFor(() => e.status.state === 'synced', 5000, 'first sync');
+    const firstSynced = e.status.lastSyncedAt;
+    expect(firstSynced).not.toBeNull();
+
+    writeNote(doc, 'buy oat milk');
+    await waitFor(() => recorded === 1 && confirmed.size === 1, 5000, 'the change recorded and confirmed');
+    await waitFor(() => e.status.pending === 0 && e.status.state === 'synced', 5000, 'synced again');
+
+    const phone = otherDevice(s, userRoom(user.id), token);
+    await synced(phone);
+    expect(readNote(phone.doc)).toBe('buy oat milk');
+
+    // Only a deletion: the clock does not move, the round trip confirms it.
+    writeNote(doc, 'buy milk');
+    await waitFor(() => readNote(phone.doc) === 'buy milk', 3000, 'the deletion relayed');
+    await waitFor(() => recorded === 2 && confirmed.size === 2, 5000, 'the deletion recorded and confirmed');
+    expect(await db.outbox.count()).toBe(0);
+
+    // And back: the other device's edit reaches this one.
+    writeNote(phone.doc, 'buy milk and cake');
+    await waitFor(() => readNote(doc) === 'buy milk and cake', 3000, 'the other device’s edit');
+    expect(await db.outbox.count()).toBe(0);
+  });
+
+  it('keeps changes made without a connection and sends them after a restart', async () => {
+    const s = await server();
+    const { user, token } = s.addUser('sara');
+    const db = database(user.id);
+    // Nothing listens there: the device is offline.
+    const offline = await engine(s, db, token, { url: 'ws://127.0.0.1:9/sync' });
+    writeNote(await offline.userDoc(), 'written on the train');
+    await waitFor(() => offline.status.pending === 1, 2000, 'a pending change');
+    writeNote(await offline.userDoc(), 'written on the');
+    await waitFor(() => offline.status.pending === 2, 2000, 'a pending deletion');
+    offline.stop(); // the browser closes
+
+    const online = await engine(s, db, token);
+    expect(readNote(await online.userDoc())).toBe('written on the');
+    await waitFor(() => online.status.pending === 0 && online.status.state === 'synced', 5000, 'sent');
+    const phone = otherDevice(s, userRoom(user.id), token);
+    await synced(phone);
+    expect(readNote(phone.doc)).toBe('written on the');
+  });
+
+  it('materialises the posts of this month and last, as others write them', async () => {
+    const s = await server();
+    const space = s.org.createSpace({
+      name: 'News',
+      kind: 'news',
+      audience: 'everyone',
+      postingPolicy: 'members'
+    });
+    const sara = s.addUser('sara');
+    const erik = s.addUser('erik');
+    const db = database(sara.user.id);
+    const e = await engine(s, db, sara.token);
+    await waitFor(() => e.status.state === 'synced', 5000, 'first sync');
+
+    const now = new Date();
+    for (const [date, id] of [
+      [now, 'this-month'],
+      [previousMonth(now), 'last-month']
+    ] as const) {
+      const c = otherDevice(s, spaceMonthRoom(space.id, date), erik.token);
+      await synced(c);
+      c.doc.transact(() =>
+        addPost(c.doc, { id, authorId: erik.user.id, createdAt: date.getTime(), text: `Hello from ${id}` })
+      );
+    }
+    await expect
+      .poll(async () => (await recentPosts(db)).map((p) => [p.id, p.authorName, p.spaceName]), {
+        timeout: 5000
+      })
+      .toEqual([
+        ['this-month', 'erik', 'News'],
+        ['last-month', 'erik', 'News']
+      ]);
+  });
+
+  it('forgets a room whose access was lost, rows and stored document', async () => {
+    const s = await server({ sessionCheckMs: 200 });
+    const team = s.org.createGroup({ kind: 'team', name: 'Team' });
+    const space = s.org.createSpace({
+      name: 'Team space',
+      kind: 'project',
+      audience: 'groups',
+      audienceGroupIds: [team.id],
+      postingPolicy: 'members'
+    });
+    const sara = s.addUser('sara', { groupIds: [team.id] });
+    const room = spaceMonthRoom(space.id, new Date());
+    const writer = otherDevice(s, room, sara.token);
+    await synced(writer);
+    writer.doc.transact(() =>
+      addPost(writer.doc, { id: 'secret', authorId: sara.user.id, createdAt: Date.now(), text: 'Team only' })
+    );
+
+    const db = database(sara.user.id);
+    const e = await engine(s, db, sara.token);
+    await expect.poll(() => db.posts.count(), { timeout: 5000 }).toBe(1);
+
+    s.org.removeMember(team.id, sara.user.id);
+    await expect.poll(() => db.posts.count(), { timeout: 5000 }).toBe(0);
+    await expect.poll(() => db.roomUpdates.where('k').equals(room).count(), { timeout: 5000 }).toBe(0);
+    expect(await db.rooms.get(room)).toBeUndefined();
+    // The rest keeps syncing.
+    await waitFor(() => e.status.state === 'synced', 5000, 'the other rooms synced');
+  });
+
+  it('tells when the server ended the session, keeping the data', async () => {
+    const s = await server({ sessionCheckMs: 200 });
+    const sara = s.addUser('sara');
+    const db = database(sara.user.id);
+    let ended = 0;
+    const e = await engine(s, db, sara.token, { onSessionEnded: () => ended++ });
+    writeNote(await e.userDoc(), 'keep me');
+    await waitFor(() => e.status.state === 'synced', 5000, 'first sync');
+
+    s.auth.revokeSession(s.auth.authenticate(sara.token)!.session.id);
+    await waitFor(() => ended > 0, 5000, 'the session to end');
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(ended).toBe(1);
+    expect(e.status.state).not.toBe('synced');
+    expect(await db.roomUpdates.where('k').equals(userRoom(sara.user.id)).count()).toBeGreaterThan(0);
+  });
+});
