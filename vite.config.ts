@@ -44,7 +44,12 @@ export default defineConfig({
       '/sync': { target: server.replace(/^http/, 'ws'), ws: true }
     }
   },
-  build: { target: 'es2022' },
+  build: {
+    target: 'es2022',
+    // The bundler's report of slow plugin callbacks (the PWA plugin's, after the build) is noise
+    // in every `npm start` that rebuilds.
+    rolldownOptions: { checks: { bundlerTimings: false } }
+  },
   // SvelteKit's server code (run at build time to prerender the shell) needs cookie 0.6, but the
   // server's Fastify puts cookie 2 at the top of node_modules: bundle Kit's own copy instead.
   ssr: { noExternal: ['cookie'] }
