@@ -128,3 +128,49 @@ test('a wrong password gets one clear message', async ({ page }) => {
   await expect(page.getByRole('alert')).toContainText(/wrong email or password/i);
   await expect(page).toHaveURL(/\/signin$/);
 });
+
+test('is installable: one service worker, a complete manifest with real icons', async ({ page, request }) => {
+  await signIn(page, 'sara');
+  await waitForServiceWorker(page);
+  expect(await page.evaluate(async () => (await navigator.serviceWorker.getRegistrations()).length)).toBe(1);
+  const href = await page.locator('link[rel="manifest"]').getAttribute('href');
+  const manifest = (await (await request.get(href!)).json()) as {
+    name: string;
+    short_name: string;
+    start_url: string;
+    display: string;
+    theme_color: string;
+    background_color: string;
+    icons: Array<{ src: string; sizes: string; purpose?: string }>;
+  };
+  expect(manifest).toMatchObject({ name: 'Fika', short_name: 'Fika', start_url: '/', display: 'standalone' });
+  expect(manifest.theme_color).toMatch(/^#/);
+  expect(manifest.background_color).toMatch(/^#/);
+  const sizes = manifest.icons.map((i) => `${i.sizes} ${i.purpose ?? 'any'}`);
+  expect(sizes).toEqual(expect.arrayContaining(['192x192 any', '512x512 any', '512x512 maskable']));
+  for (const icon of manifest.icons) {
+    const response = await request.get(icon.src);
+    expect(response.headers()['content-type']).toBe('image/png');
+    const png = await response.body();
+    const [width, height] = [png.readUInt32BE(16), png.readUInt32BE(20)];
+    expect(`${width}x${height}`).toBe(icon.sizes);
+  }
+});
+
+test('two tabs of one device stay consistent, also offline', async ({ browser }) => {
+  const context = await browser.newContext();
+  const first = await context.newPage();
+  await signIn(first, 'astrid');
+  await expectSyncState(first, 'synced');
+  const second = await context.newPage();
+  await second.goto('/');
+  await expectSyncState(second, 'synced');
+  await context.setOffline(true);
+  const note = `From the first tab ${Date.now()}`;
+  await first.getByLabel('My note').fill(note);
+  await expect(second.getByLabel('My note')).toHaveValue(note);
+  await context.setOffline(false);
+  await expectSyncState(first, 'synced');
+  await expectSyncState(second, 'synced');
+  await context.close();
+});
