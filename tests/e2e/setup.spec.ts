@@ -3,38 +3,20 @@
  * creates the organisation and its first admin and signs them in.
  */
 import { expect, test } from '@playwright/test';
-import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { freePort } from '../support/ports';
+import { startOwnServer } from './support';
 
-let server: ChildProcess | null = null;
+let server: Awaited<ReturnType<typeof startOwnServer>>;
 let base = '';
 
 test.beforeAll(async () => {
-  const port = await freePort();
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'fika-e2e-setup-'));
-  server = spawn(process.execPath, ['dist/server/index.mjs'], {
-    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', FIKA_DATA_DIR: dataDir },
-    stdio: 'ignore'
-  });
-  base = `http://127.0.0.1:${port}`;
-  await expect
-    .poll(
-      () =>
-        fetch(`${base}/healthz`).then(
-          (r) => r.ok,
-          () => false
-        ),
-      { timeout: 20_000 }
-    )
-    .toBe(true);
+  server = await startOwnServer({ FIKA_DATA_DIR: fs.mkdtempSync(path.join(os.tmpdir(), 'fika-e2e-setup-')) });
+  base = server.base;
 });
 
-test.afterAll(() => {
-  server?.kill('SIGTERM');
-});
+test.afterAll(() => server.stop());
 
 test('the first visitor sets Fika up and becomes its admin', async ({ page }) => {
   await page.goto(`${base}/`);

@@ -3,48 +3,24 @@
  * Runs on a copy of the build served by its own server, so that the copy can change under it.
  */
 import { expect, test } from '@playwright/test';
-import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { freePort } from '../support/ports';
+import { startOwnServer } from './support';
 
-let server: ChildProcess | null = null;
+let server: Awaited<ReturnType<typeof startOwnServer>>;
 let base = '';
 let staticDir = '';
 
 test.beforeAll(async () => {
-  const port = await freePort();
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'fika-e2e-update-'));
   staticDir = path.join(root, 'build');
   fs.cpSync('build', staticDir, { recursive: true });
-  server = spawn(process.execPath, ['dist/server/index.mjs'], {
-    env: {
-      ...process.env,
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      LOG_LEVEL: 'warn',
-      FIKA_DATA_DIR: path.join(root, 'data'),
-      FIKA_STATIC_DIR: staticDir
-    },
-    stdio: 'ignore'
-  });
-  base = `http://127.0.0.1:${port}`;
-  await expect
-    .poll(
-      () =>
-        fetch(`${base}/healthz`).then(
-          (r) => r.ok,
-          () => false
-        ),
-      { timeout: 20_000 }
-    )
-    .toBe(true);
+  server = await startOwnServer({ FIKA_DATA_DIR: path.join(root, 'data'), FIKA_STATIC_DIR: staticDir });
+  base = server.base;
 });
 
-test.afterAll(() => {
-  server?.kill('SIGTERM');
-});
+test.afterAll(() => server.stop());
 
 test('offers a new version and reloads into it on request', async ({ page }) => {
   await page.goto(`${base}/`);
