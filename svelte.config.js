@@ -12,7 +12,25 @@ const config = {
     paths: { relative: false },
     // The PWA plugin generates and registers the one service worker (see vite.config.ts).
     serviceWorker: { register: false },
-    alias: { $model: 'src/lib/model' }
+    alias: { $model: 'src/lib/model' },
+    // Defence in depth for user content (always rendered as text): only the app's own scripts
+    // run (the shell's inline bootstrap by its hash), and it talks only to its own server.
+    csp: {
+      mode: 'hash',
+      directives: {
+        'default-src': ['self'],
+        'script-src': ['self'],
+        'style-src': ['self', 'unsafe-inline'],
+        'img-src': ['self', 'data:', 'blob:'],
+        'font-src': ['self'],
+        'connect-src': ['self'],
+        'worker-src': ['self'],
+        'manifest-src': ['self'],
+        'object-src': ['none'],
+        'base-uri': ['self'],
+        'form-action': ['self']
+      }
+    }
   }
 };
 

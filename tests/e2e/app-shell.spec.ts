@@ -174,3 +174,22 @@ test('two tabs of one device stay consistent, also offline', async ({ browser })
   await expectSyncState(second, 'synced');
   await context.close();
 });
+
+test('keeps a chosen theme across reloads, with nothing refused by the content security policy', async ({
+  page
+}) => {
+  const refused: string[] = [];
+  page.on('console', (message) => {
+    if (/content security policy/i.test(message.text())) refused.push(message.text());
+  });
+  await signIn(page, 'sara');
+  await page.getByRole('navigation').getByRole('link', { name: 'Settings' }).click();
+  await page.getByRole('radio', { name: 'Dark' }).check();
+  await expect(page.locator('html')).toHaveAttribute('data-theme', 'dark');
+  // The boot script applies it before the first paint; a script the policy refused would be logged.
+  await page.reload({ waitUntil: 'commit' });
+  await page.waitForFunction(() => document.readyState !== 'loading');
+  expect(await page.evaluate(() => document.documentElement.dataset.theme)).toBe('dark');
+  await expectSyncState(page, 'synced');
+  expect(refused).toEqual([]);
+});
