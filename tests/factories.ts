@@ -113,3 +113,10 @@ export function buildSpace(org: Org, overrides: Partial<NewSpace> = {}): Space {
     ...overrides
   });
 }
+
+/** A team and a project space whose audience is only that team. */
+export function buildTeamSpace(org: Org): { team: Group; space: Space } {
+  const team = buildGroup(org, { kind: 'team' });
+  const space = buildSpace(org, { kind: 'project', audience: 'groups', audienceGroupIds: [team.id] });
+  return { team, space };
+}

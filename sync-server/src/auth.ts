@@ -70,6 +70,11 @@ const toSession = (row: SessionRow): Session => ({
 /** SHA-256 hex of a token: what the database stores and looks up. */
 export const hashToken = (token: string): string => crypto.hash('sha256', token, 'hex');
 
+/** The stored form of a presented token, or null when it cannot be one (empty or too long). */
+export function tokenHashOf(token: string): string | null {
+  return token.length === 0 || token.length > MAX_TOKEN_LENGTH ? null : hashToken(token);
+}
+
 const SESSION_COLUMNS = 's.id, s.user_id, s.created_at, s.expires_at, s.last_seen_at, s.user_agent';
 const USER_COLUMNS = 'u.id AS u_id, u.email, u.name, u.title, u.role, u.active';
 
@@ -155,9 +160,14 @@ export class Auth {
 
   /** The person and session a token stands for; null when unknown, expired, revoked or the person is inactive. */
   authenticate(token: string): { user: User; session: Session } | null {
-    if (token.length === 0 || token.length > MAX_TOKEN_LENGTH) return null;
+    const hash = tokenHashOf(token);
+    return hash === null ? null : this.authenticateHash(hash);
+  }
+
+  /** `authenticate` for a token already hashed with `tokenHashOf`. */
+  authenticateHash(hash: string): { user: User; session: Session } | null {
     const now = Date.now();
-    const row = this.stmts.byToken.get(hashToken(token), now);
+    const row = this.stmts.byToken.get(hash, now);
     if (!row) return null;
     const session = toSession(row);
     if (now - session.lastSeenAt >= LAST_SEEN_RESOLUTION_MS) {

@@ -9,7 +9,7 @@
  * reads the database directly (`isSessionValid`).
  */
 import type { Access, Room } from '../../src/lib/model/rooms';
-import { hashToken, type Auth, type Session } from './auth';
+import { tokenHashOf, type Auth, type Session } from './auth';
 import type { ServerEvents } from './events';
 import type { Org } from './org';
 import type { User } from './org-types';
@@ -60,11 +60,12 @@ export class CachedAuthority implements SyncAuthority<User> {
   }
 
   authenticate(token: string): { user: User; session: Session } | null {
+    const key = tokenHashOf(token);
+    if (key === null) return null;
     const now = Date.now();
-    const key = hashToken(token);
     const hit = this.sessions.get(key);
     if (hit && now - hit.at < this.opts.ttlMs && hit.value.session.expiresAt > now) return hit.value;
-    const found = this.auth.authenticate(token);
+    const found = this.auth.authenticateHash(key);
     if (!found) {
       this.sessions.delete(key);
       return null;

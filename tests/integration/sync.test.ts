@@ -9,6 +9,7 @@ import * as Y from 'yjs';
 import * as encoding from 'lib0/encoding';
 import * as decoding from 'lib0/decoding';
 import { ACK_PARAM, COMMITTED_MESSAGE } from '../../src/lib/model/protocol';
+import { buildTeamSpace } from '../factories';
 import { CloseCodes } from '../../src/lib/model/close-codes';
 import { allow, defaultRules, refuse, type RuleSet } from '../../src/lib/model/validation';
 import {
@@ -202,14 +203,7 @@ describe('refusals', () => {
 
   it('closes with 4403 when a person loses access to a room while connected', async () => {
     const s = await server({ sessionCheckMs: 1000 });
-    const team = s.org.createGroup({ kind: 'team', name: 'Team' });
-    const space = s.org.createSpace({
-      name: 'Team space',
-      kind: 'project',
-      audience: 'groups',
-      audienceGroupIds: [team.id],
-      postingPolicy: 'members'
-    });
+    const { team, space } = buildTeamSpace(s.org);
     const member = s.addUser('m', { groupIds: [team.id] });
     const c = client(s, `space/${space.id}`, member.token);
     await synced(c);
@@ -221,14 +215,7 @@ describe('refusals', () => {
     // Sign-in and access answers are remembered between connections; every change must
     // forget them, or a revoked token would still open rooms for a while.
     const s = await server({ sessionCheckMs: 60_000 });
-    const team = s.org.createGroup({ kind: 'team', name: 'Team' });
-    const space = s.org.createSpace({
-      name: 'Team space',
-      kind: 'project',
-      audience: 'groups',
-      audienceGroupIds: [team.id],
-      postingPolicy: 'members'
-    });
+    const { team, space } = buildTeamSpace(s.org);
     const room = `space/${space.id}`;
     const open = openSpace(s);
     const member = s.addUser('m', { groupIds: [team.id] });

@@ -16,6 +16,7 @@ import { createSyncEngine, type FikaSyncEngine } from '../../src/lib/sync/engine
 import { previousMonth, wantedRooms } from '../../src/lib/sync/wanted-rooms';
 import { connect, startServer, synced, waitFor, type TestServer } from '../support/server';
 import { buildMe, buildSpace } from './client-factories';
+import { buildTeamSpace } from '../factories';
 
 const cleanups: Array<() => unknown> = [];
 afterEach(async () => {
@@ -207,14 +208,7 @@ describe('the sync engine', () => {
 
   it('forgets a room whose access was lost, rows and stored document', async () => {
     const s = await server({ sessionCheckMs: 200 });
-    const team = s.org.createGroup({ kind: 'team', name: 'Team' });
-    const space = s.org.createSpace({
-      name: 'Team space',
-      kind: 'project',
-      audience: 'groups',
-      audienceGroupIds: [team.id],
-      postingPolicy: 'members'
-    });
+    const { team, space } = buildTeamSpace(s.org);
     const sara = s.addUser('sara', { groupIds: [team.id] });
     const room = spaceMonthRoom(space.id, new Date());
     const writer = otherDevice(s, room, sara.token);
