@@ -31,6 +31,9 @@ export function roomAccess(stmts: OrgStatements, user: User, room: Room): Access
       // Every audience member may write (comment, react, confirm); who may create posts
       // under the posting policy is the room's validation rules' business, not access.
       return canSeeSpace(stmts, user, room.spaceId) ? 'write' : null;
+    case 'post':
+      // Targeted posts come with the feed's API; until then no one reads such a room.
+      return null;
     case 'doc': {
       const doc = stmts.docById.get(room.docId);
       if (!doc || !canSeeSpace(stmts, user, doc.space_id)) return null;

@@ -53,7 +53,11 @@ describe('postRows', () => {
         createdAt: 1000,
         editedAt: null,
         commentCount: 2,
-        reactionCount: 3
+        reactionCount: 3,
+        important: false,
+        targetGroupIds: [],
+        images: [],
+        mentions: []
       },
       {
         id: b,
@@ -64,7 +68,11 @@ describe('postRows', () => {
         createdAt: 2000,
         editedAt: 2500,
         commentCount: 0,
-        reactionCount: 0
+        reactionCount: 0,
+        important: false,
+        targetGroupIds: [],
+        images: [],
+        mentions: []
       }
     ]);
   });

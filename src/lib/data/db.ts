@@ -24,6 +24,8 @@ import Dexie from 'dexie';
 import type { EntityTable, Table } from 'dexie';
 import type * as Y from 'yjs';
 import type { Group, PublicPerson, Space } from '../model/org';
+import type { PostImage, Reaction } from '../model/space-room';
+import type { NotifyLevel, SpaceChoice } from '../model/user-room';
 
 export interface RoomRow {
   name: string;
@@ -42,6 +44,80 @@ export interface PostRow {
   editedAt: number | null;
   commentCount: number;
   reactionCount: number;
+  /** A "must read" announcement. */
+  important: boolean;
+  /** The groups a targeted post is for (its room is `post/<spaceId>/<id>`); empty otherwise. */
+  targetGroupIds: string[];
+  images: PostImage[];
+  mentions: string[];
+}
+
+/** A comment or reply, owned by the room its post lives in. */
+export interface CommentRow {
+  id: string;
+  room: string;
+  postId: string;
+  /** The comment it replies to, or null for a comment on the post. */
+  parentId: string | null;
+  authorId: string;
+  text: string;
+  createdAt: number;
+  editedAt: number | null;
+  mentions: string[];
+}
+
+/** One person's reaction to a post: `key` is `<postId>/<userId>/<reaction>`. */
+export interface ReactionRow {
+  key: string;
+  room: string;
+  postId: string;
+  userId: string;
+  reaction: Reaction;
+  at: number;
+}
+
+/**
+ * What one person did with an important post: `key` is `<postId>/<userId>`. From the room's
+ * `reach` and `reads` maps: when it reached their device, when they opened it, when they
+ * confirmed "I have read this" (null: not yet).
+ */
+export interface ReachRow {
+  key: string;
+  room: string;
+  postId: string;
+  userId: string;
+  deliveredAt: number | null;
+  openedAt: number | null;
+  confirmedAt: number | null;
+}
+
+/** A pinned post, owned by its space's shared room `space/<id>`. */
+export interface PinRow {
+  postId: string;
+  spaceId: string;
+  /** The room the post lives in. */
+  room: string;
+  by: string;
+  at: number;
+}
+
+/** When the person first read a post (owned by their own room). */
+export interface ReadRow {
+  postId: string;
+  at: number;
+}
+
+/** The person's settings for one space (owned by their own room); absent: the defaults. */
+export interface SpaceSettingRow {
+  spaceId: string;
+  choice: SpaceChoice | null;
+  notify: NotifyLevel;
+}
+
+/** A notification marked read one by one (owned by the person's own room). */
+export interface NotificationReadRow {
+  id: string;
+  at: number;
 }
 
 export type PersonRow = PublicPerson;
@@ -84,11 +160,12 @@ export type DexieAddon = (db: Dexie) => void;
 export const dbName = (userId: string): string => `fika-${userId}`;
 
 /**
- * Version 1 of the schema, for both views. A later version adds a `version(2)` here with an
- * upgrade, in both branches alike, so the two views keep declaring the same stores.
+ * The schema, for both views, declared in one place so the two views always declare the same
+ * stores. Version 2 added the feed's tables; its upgrade empties `posts` so that every room's
+ * rows are materialised afresh, with the new fields, when the room next loads.
  */
 function declareSchema(db: Dexie, withYDocs: boolean): void {
-  const tables = {
+  const v1 = {
     posts: 'id, room, spaceId, createdAt',
     people: 'id, name',
     groups: 'id, name',
@@ -98,9 +175,21 @@ function declareSchema(db: Dexie, withYDocs: boolean): void {
   };
   db.version(1).stores(
     withYDocs
-      ? { rooms: 'name, doc: Y.Doc', ...tables }
-      : { rooms: 'name', [ROOM_UPDATES_TABLE]: '++i, k', ...tables }
+      ? { rooms: 'name, doc: Y.Doc', ...v1 }
+      : { rooms: 'name', [ROOM_UPDATES_TABLE]: '++i, k', ...v1 }
   );
+  db.version(2)
+    .stores({
+      posts: 'id, room, spaceId, createdAt, [spaceId+createdAt]',
+      comments: 'id, room, postId, createdAt',
+      reactions: 'key, room, postId',
+      reach: 'key, room, postId',
+      pins: 'postId, spaceId',
+      reads: 'postId',
+      spaceSettings: 'spaceId',
+      notificationReads: 'id'
+    })
+    .upgrade((tx) => tx.table('posts').clear());
 }
 
 export class FikaDb extends Dexie {
@@ -111,6 +200,13 @@ export class FikaDb extends Dexie {
   declare spaces: EntityTable<SpaceRow, 'id'>;
   declare meta: EntityTable<MetaRow, 'key'>;
   declare outbox: EntityTable<OutboxRow, 'id'>;
+  declare comments: EntityTable<CommentRow, 'id'>;
+  declare reactions: EntityTable<ReactionRow, 'key'>;
+  declare reach: EntityTable<ReachRow, 'key'>;
+  declare pins: EntityTable<PinRow, 'postId'>;
+  declare reads: EntityTable<ReadRow, 'postId'>;
+  declare spaceSettings: EntityTable<SpaceSettingRow, 'spaceId'>;
+  declare notificationReads: EntityTable<NotificationReadRow, 'id'>;
 
   constructor(
     readonly userId: string,

@@ -56,7 +56,11 @@ export function postRows(doc: Y.Doc, roomName: string): PostRow[] {
       createdAt,
       editedAt: typeof editedAt === 'number' && Number.isFinite(editedAt) ? editedAt : null,
       commentCount: commentCounts.get(id) ?? 0,
-      reactionCount: reactionCounts.get(id) ?? 0
+      reactionCount: reactionCounts.get(id) ?? 0,
+      important: false,
+      targetGroupIds: [],
+      images: [],
+      mentions: []
     });
   }
   return rows;

@@ -7,25 +7,29 @@
  *   org                       the public directory (people, groups, open spaces); server-written
  *   space/<id>                a space's shared room (space settings, pinned posts)
  *   space/<id>/<yyyy-mm>      one month of a space's posts (partitions share the space's access)
+ *   post/<spaceId>/<postId>   one targeted post: a post whose audience is narrower than its
+ *                             space's (chosen groups within it), with its comments, reactions
+ *                             and confirmations; readable only by that narrower audience
  *   doc/<id>                  one document (rich text, metadata, versions)
  *   user/<id>                 one person's private state
  *
  * Ids are 1 to 64 characters of `A-Z a-z 0-9 _ -`.
  */
 
-export type RoomKind = 'org' | 'space' | 'doc' | 'user';
+export type RoomKind = 'org' | 'space' | 'post' | 'doc' | 'user';
 
 export type Room =
   | { kind: 'org'; name: 'org' }
   | { kind: 'space'; name: string; spaceId: string; month: string | null }
+  | { kind: 'post'; name: string; spaceId: string; postId: string }
   | { kind: 'doc'; name: string; docId: string }
   | { kind: 'user'; name: string; userId: string };
 
 export const ROOM_ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
 const MONTH_PATTERN = /^(\d{4})-(0[1-9]|1[0-2])$/;
 
-/** The longest room name accepted (`space/<64>/<yyyy-mm>`). */
-export const MAX_ROOM_NAME_LENGTH = 6 + 64 + 8;
+/** The longest room name accepted (`post/<64>/<64>`). */
+export const MAX_ROOM_NAME_LENGTH = 5 + 64 + 1 + 64;
 
 /** Parses a room name; returns null when it is not a valid room name. */
 export function parseRoomName(name: string): Room | null {
@@ -41,6 +45,10 @@ export function parseRoomName(name: string): Room | null {
     }
     return null;
   }
+  if (kind === 'post') {
+    if (parts.length !== 3 || month === undefined || !ROOM_ID_PATTERN.test(month)) return null;
+    return { kind, name, spaceId: id, postId: month };
+  }
   if (parts.length !== 2) return null;
   if (kind === 'doc') return { kind, name, docId: id };
   if (kind === 'user') return { kind, name, userId: id };
@@ -51,6 +59,7 @@ export const orgRoom = (): string => 'org';
 export const spaceRoom = (spaceId: string): string => `space/${spaceId}`;
 export const userRoom = (userId: string): string => `user/${userId}`;
 export const docRoom = (docId: string): string => `doc/${docId}`;
+export const postRoom = (spaceId: string, postId: string): string => `post/${spaceId}/${postId}`;
 
 /** The month partition a post created at `date` lives in, e.g. `space/abc/2026-11` (UTC). */
 export function spaceMonthRoom(spaceId: string, date: Date): string {

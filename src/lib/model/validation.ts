@@ -46,6 +46,7 @@ export type RuleSet = Record<RoomKind, UpdateRule>;
 export const defaultRules: RuleSet = {
   org: serverOnly,
   space: allowWriters,
+  post: allowWriters,
   doc: allowWriters,
   user: allowWriters
 };
