@@ -93,4 +93,6 @@ export type ReadableRoom =
   | { room: string; access: Access; kind: 'org' }
   | { room: string; access: Access; kind: 'user'; userId: string }
   | { room: string; access: Access; kind: 'space'; spaceId: string }
+  /** A targeted post's room `post/<spaceId>/<postId>`, listed to its audience only. */
+  | { room: string; access: Access; kind: 'post'; spaceId: string; postId: string }
   | { room: string; access: Access; kind: 'doc'; docId: string; spaceId: string };
