@@ -332,6 +332,18 @@ describe('gaps', () => {
     expect(posts(server.doc).size).toBe(0);
   });
 
+  it('refuses an update with a hole in it (merged around a missing one)', () => {
+    const server = new ServerRoom();
+    const a = server.device(anna);
+    const first = a.record((d) => addPost(d, post('p1', 'anna')));
+    a.record((d) => editPost(d, 'p1', 'Second', 5));
+    const third = a.record((d) => editPost(d, 'p1', 'Third', 6));
+    const holed = Y.mergeUpdates([first, third]);
+    expect(Y.decodeUpdate(holed).structs.some((st) => st instanceof Y.Skip)).toBe(true);
+    expect(server.send(anna, holed)).toEqual(refused('gap'));
+    expect(server.send(anna, first)).toMatchObject(ok);
+  });
+
   it('refuses items whose origin or parent the server does not have, and deletions of unknown items', () => {
     const server = new ServerRoom();
     const phone = server.device(anna);
