@@ -166,6 +166,35 @@ export class Connection implements Peer {
     }
   }
 
+  /** The room's client-id owners, read on first use and kept with the loaded room. */
+  private ownersOf(loaded: LoadedRoom): Map<number, string> {
+    loaded.owners ??= this.sync.owners.load(loaded.name);
+    return loaded.owners;
+  }
+
+  /**
+   * What the rule sees. The owners and the space are looked up only for the rooms whose rules
+   * use them (space and post rooms), and then from memory or the authority's short-lived cache.
+   */
+  private context(
+    loaded: LoadedRoom,
+    update: Uint8Array,
+    decoded: ReturnType<typeof Y.decodeUpdate>
+  ): UpdateContext {
+    const room = this.room;
+    const spaceId = room.kind === 'space' || room.kind === 'post' ? room.spaceId : null;
+    return {
+      user: this.user,
+      room,
+      access: this.access,
+      doc: loaded.doc,
+      update,
+      decoded,
+      ownerOf: (client) => this.ownersOf(loaded).get(client) ?? null,
+      space: spaceId === null ? null : this.sync.authority.spaceContext(this.user, spaceId)
+    };
+  }
+
   private onUpdate(loaded: LoadedRoom, update: Uint8Array): void {
     let decoded: ReturnType<typeof Y.decodeUpdate>;
     try {
@@ -186,17 +215,9 @@ export class Connection implements Peer {
       }
       return;
     }
-    const ctx: UpdateContext = {
-      user: this.user,
-      room: this.room,
-      access: this.access,
-      doc: loaded.doc,
-      update,
-      decoded
-    };
     let result: ValidationResult;
     try {
-      result = this.sync.rules[this.room.kind](ctx);
+      result = this.sync.rules[this.room.kind](this.context(loaded, update, decoded));
     } catch (err) {
       this.log.error({ err, room: this.room.name }, 'validation rule failed');
       result = refuse('rule-error', 'The update could not be checked.');
@@ -204,6 +225,15 @@ export class Connection implements Peer {
     if (!result.ok) {
       this.sync.metrics.updatesRefused.inc({ reason: result.error });
       return this.close(CloseCodes.UpdateRefused, `${result.error}: ${result.message}`);
+    }
+    if (result.claims && result.claims.length > 0) {
+      try {
+        // Recorded before the update is applied: see owners.ts.
+        this.sync.owners.claim(loaded.name, this.ownersOf(loaded), result.claims, this.user.id);
+      } catch (err) {
+        this.log.error({ err, room: this.room.name }, 'recording client ids failed');
+        return this.close(CloseCodes.InternalError, 'client ids could not be recorded');
+      }
     }
     try {
       this.sync.registry.applyClientUpdate(loaded, this, update);

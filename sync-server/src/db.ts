@@ -106,6 +106,15 @@ const migrations: string[] = [
   DROP TABLE room_updates;
   ALTER TABLE room_updates_v2 RENAME TO room_updates;
   CREATE INDEX room_updates_room ON room_updates(room, id);
+  `,
+  // 3: who owns each Yjs client id in a room (the ownership rules of space and post rooms)
+  `
+  CREATE TABLE room_clients (
+    room TEXT NOT NULL,
+    client INTEGER NOT NULL,
+    user_id TEXT NOT NULL,
+    PRIMARY KEY (room, client)
+  ) WITHOUT ROWID;
   `
 ];
 

@@ -1,13 +1,15 @@
 /**
  * Posts, comments and reactions for the demo organisation, in Swedish and English. Each person's
- * content is written with a Yjs client id of their own, as their own device would, so it belongs
- * to them under the ownership rules.
+ * content is written with a Yjs client id of their own, as their own device would, and that id is
+ * recorded as theirs in each room (owners.ts), so the content belongs to them under the
+ * ownership rules.
  */
 import { randomInt } from 'node:crypto';
 import * as Y from 'yjs';
 import { spaceMonthRoom } from '../../src/lib/model/rooms';
 import { addComment, addPost, confirmRead, react, type Reaction } from '../../src/lib/model/space-room';
 import { SqliteUpdateStore } from './persistence';
+import { ClientOwners, type OwnerRecord } from './owners';
 import type { Db } from './db';
 
 interface DemoPost {
@@ -84,14 +86,17 @@ export function seedDemoContent(server: { db: Db }, now = Date.now()): void {
   const store = new SqliteUpdateStore(server.db);
   const docs = new Map<string, Y.Doc>();
   const clientIds = new Map<string, number>();
-  const as = (doc: Y.Doc, person: string, write: () => void) => {
+  const owners = new Map<string, OwnerRecord>();
+  const as = (doc: Y.Doc, room: string, person: string, write: () => void) => {
     let id = clientIds.get(person);
     if (id === undefined) {
-      id = randomInt(1, 2 ** 31);
+      do id = randomInt(1, 2 ** 31);
+      while ([...clientIds.values()].includes(id));
       clientIds.set(person, id);
     }
     doc.clientID = id;
     doc.transact(write);
+    owners.set(`${room}\n${id}`, { room, client: id, userId: person });
   };
   POSTS.forEach((post, i) => {
     const createdAt = now - post.daysAgo * 24 * 3600 * 1000 - i * 60_000;
@@ -103,10 +108,12 @@ export function seedDemoContent(server: { db: Db }, now = Date.now()): void {
     }
     const d = doc;
     const postId = `demo-${i + 1}`;
-    as(d, post.author, () => addPost(d, { id: postId, authorId: post.author, createdAt, text: post.text }));
+    as(d, room, post.author, () =>
+      addPost(d, { id: postId, authorId: post.author, createdAt, text: post.text })
+    );
     (post.comments ?? []).forEach((c, j) => {
       const parentId = c.replyTo === undefined ? null : `${postId}-c${c.replyTo + 1}`;
-      as(d, c.author, () =>
+      as(d, room, c.author, () =>
         addComment(d, {
           id: `${postId}-c${j + 1}`,
           postId,
@@ -118,11 +125,13 @@ export function seedDemoContent(server: { db: Db }, now = Date.now()): void {
       );
     });
     for (const [person, reaction] of post.reactions ?? []) {
-      as(d, person, () => react(d, postId, person, reaction, createdAt + 300_000));
+      as(d, room, person, () => react(d, postId, person, reaction, createdAt + 300_000));
     }
     for (const person of post.reads ?? []) {
-      as(d, person, () => confirmRead(d, postId, person, createdAt + 400_000));
+      as(d, room, person, () => confirmRead(d, postId, person, createdAt + 400_000));
     }
   });
+  // Owners first, as the server records a claim before the update that makes it.
+  new ClientOwners(server.db).record([...owners.values()]);
   store.commit([...docs].map(([room, doc]) => ({ room, update: Y.encodeStateAsUpdate(doc) })));
 }

@@ -57,6 +57,11 @@ export class LoadedRoom {
   /** When the last commit touching this room happened (performance.now()). */
   lastCommitAt = 0;
   unloaded = false;
+  /**
+   * The recorded owner of each Yjs client id in this room (see owners.ts), read when the rules
+   * first need it and kept while the room is loaded; null until then.
+   */
+  owners: Map<number, string> | null = null;
 
   constructor(
     readonly name: string,

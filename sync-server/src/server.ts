@@ -15,6 +15,7 @@ import { Metrics } from './metrics';
 import { JournaledStore, SqliteUpdateStore, type UpdateStore } from './persistence';
 import { Journal, JOURNAL_FILE } from './journal';
 import { RoomRegistry, type LoadedRoom } from './rooms';
+import { ClientOwners } from './owners';
 import { CachedAuthority } from './sync-authority';
 import { SyncService } from './sync';
 import { Org } from './org';
@@ -25,7 +26,7 @@ import { writeDirectory } from '../../src/lib/model/org-room';
 
 export interface ServerOptions extends Partial<Config> {
   dataDir: string;
-  /** Rule sets per room kind; the default lets writers do anything (org is server-only). */
+  /** Rule sets per room kind; the default is `defaultRules` (validation.ts). */
   rules?: RuleSet;
   logger?: Logger;
 }
@@ -63,6 +64,7 @@ export async function createServer(options: ServerOptions): Promise<FikaServer> 
     config,
     rules,
     registry: rooms,
+    owners: new ClientOwners(db),
     metrics,
     log,
     authority

@@ -8,7 +8,8 @@
  * as without the cache. Open connections are re-checked by the sync service's sweep, which
  * reads the database directly (`isSessionValid`).
  */
-import type { Access, Room } from '../../src/lib/model/rooms';
+import { spaceRoom, type Access, type Room } from '../../src/lib/model/rooms';
+import type { SpaceContext } from '../../src/lib/model/validation';
 import { tokenHashOf, type Auth, type Session } from './auth';
 import type { ServerEvents } from './events';
 import type { Org } from './org';
@@ -32,6 +33,7 @@ interface Entry<T> {
 export class CachedAuthority implements SyncAuthority<User> {
   private readonly sessions = new Map<string, Entry<{ user: User; session: Session }>>();
   private readonly access = new Map<string, Entry<Access | null>>();
+  private readonly spaces = new Map<string, Entry<SpaceContext | null>>();
   private readonly opts: CacheOptions;
   private readonly timer: NodeJS.Timeout;
 
@@ -57,6 +59,7 @@ export class CachedAuthority implements SyncAuthority<User> {
   clear(): void {
     this.sessions.clear();
     this.access.clear();
+    this.spaces.clear();
   }
 
   authenticate(token: string): { user: User; session: Session } | null {
@@ -88,6 +91,28 @@ export class CachedAuthority implements SyncAuthority<User> {
     remember(this.access, key, { value: access, at: now }, this.opts.maxEntries);
     return access;
   }
+
+  /** Asked for every update to a space or post room, so remembered like access. */
+  spaceContext(user: User, spaceId: string): SpaceContext | null {
+    const now = Date.now();
+    const key = `${user.id}\n${spaceId}`;
+    const hit = this.spaces.get(key);
+    if (hit && now - hit.at < this.opts.ttlMs) return hit.value;
+    const value = readSpaceContext(this.org, user.id, spaceId);
+    remember(this.spaces, key, { value, at: now }, this.opts.maxEntries);
+    return value;
+  }
+}
+
+/** A space's posting policy and whether the person manages it, read from the tables. */
+function readSpaceContext(org: Org, userId: string, spaceId: string): SpaceContext | null {
+  const user = org.getUser(userId);
+  const space = org.getSpace(spaceId);
+  if (!user || !space) return null;
+  const staffRole = user.role !== 'admin' && user.role !== 'editor';
+  const room: Room = { kind: 'space', name: spaceRoom(spaceId), spaceId, month: null };
+  const manager = !staffRole && org.roomAccess(user, room) !== null;
+  return { id: space.id, postingPolicy: space.postingPolicy, manager };
 }
 
 function remember<T>(map: Map<string, Entry<T>>, key: string, entry: Entry<T>, max: number): void {

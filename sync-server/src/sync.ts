@@ -16,13 +16,14 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import { CloseCodes, type CloseCode } from '../../src/lib/model/close-codes';
 import { parseRoomName, type Access, type Room } from '../../src/lib/model/rooms';
 import { ACK_PARAM } from '../../src/lib/model/protocol';
-import type { RuleSet } from '../../src/lib/model/validation';
+import type { RuleSet, SpaceContext } from '../../src/lib/model/validation';
 import type { Config } from './config';
 import type { Logger } from './logger';
 import type { Metrics } from './metrics';
 import { readCookie, SESSION_COOKIE } from './auth';
 import { Connection } from './connection';
 import type { RoomRegistry } from './rooms';
+import type { ClientOwners } from './owners';
 
 export interface SyncUser {
   id: string;
@@ -35,6 +36,11 @@ export interface SyncAuthority<U extends SyncUser = SyncUser> {
   /** The session's person when the session is still valid and the person active, else null. */
   isSessionValid(sessionId: string): U | null;
   roomAccess(user: U, room: Room): Access | null;
+  /**
+   * The space's posting policy and whether the person manages it (an admin or editor who can
+   * see it), for the rules of space and post rooms; null when there is no such space.
+   */
+  spaceContext(user: U, spaceId: string): SpaceContext | null;
 }
 
 /**
@@ -72,6 +78,8 @@ export interface SyncDeps {
   authority: SyncAuthority;
   registry: RoomRegistry;
   rules: RuleSet;
+  /** Who owns which Yjs client id in each room. */
+  owners: ClientOwners;
   metrics: Metrics;
   log: Logger;
 }
@@ -80,9 +88,10 @@ export class SyncService {
   readonly config: SyncConfig;
   readonly registry: RoomRegistry;
   readonly rules: RuleSet;
+  readonly owners: ClientOwners;
   readonly metrics: Metrics;
   readonly log: Logger;
-  private readonly authority: SyncAuthority;
+  readonly authority: SyncAuthority;
   private readonly wss: WebSocketServer;
   private readonly connections = new Set<Connection>();
   private readonly sweepTimer: NodeJS.Timeout;
@@ -93,6 +102,7 @@ export class SyncService {
     this.config = deps.config;
     this.registry = deps.registry;
     this.rules = deps.rules;
+    this.owners = deps.owners;
     this.metrics = deps.metrics;
     this.log = deps.log;
     this.authority = deps.authority;

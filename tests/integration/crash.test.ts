@@ -42,7 +42,9 @@ function prepare(dataDir: string): { room: string; tokens: string[] } {
     const user = org.createUser({
       email: `p${i}@test.example`,
       name: `P${i}`,
-      role: 'staff',
+      // Editors: they write arbitrary content into the space's shared room, which its rules
+      // allow only to the space's editors.
+      role: 'editor',
       passwordHash: 'x'
     });
     tokens.push(auth.createSession(user.id, 'test').token);

@@ -11,7 +11,7 @@ import * as decoding from 'lib0/decoding';
 import { ACK_PARAM, COMMITTED_MESSAGE } from '../../src/lib/model/protocol';
 import { buildTeamSpace } from '../factories';
 import { CloseCodes } from '../../src/lib/model/close-codes';
-import { allow, defaultRules, refuse, type RuleSet } from '../../src/lib/model/validation';
+import { allow, allowWriters, defaultRules, refuse, type RuleSet } from '../../src/lib/model/validation';
 import {
   connect,
   countingWebSocket,
@@ -31,8 +31,15 @@ afterEach(async () => {
   while (cleanups.length) await cleanups.pop()!();
 });
 
+/**
+ * These tests are about the transport and write arbitrary content into a space's shared room as
+ * anyone in its audience; the content rules of space rooms have their own tests
+ * (tests/unit/space-rules.test.ts, tests/integration/ownership.test.ts).
+ */
+const transportRules: RuleSet = { ...defaultRules, space: allowWriters };
+
 async function server(opts: Parameters<typeof startServer>[0] = {}): Promise<TestServer> {
-  const s = await startServer(opts);
+  const s = await startServer({ rules: transportRules, ...opts });
   cleanups.push(() => s.stop());
   return s;
 }

@@ -1,6 +1,12 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import * as Y from 'yjs';
 import { parseRoomName } from '../../src/lib/model/rooms';
+import { editPost, posts } from '../../src/lib/model/space-room';
+import { defaultRules } from '../../src/lib/model/validation';
 import { DEMO_PASSWORD, DEMO_SIGN_INS, demoEmail, seedDemo } from '../../sync-server/src/demo';
+import { seedDemoContent } from '../../sync-server/src/demo-content';
+import { ClientOwners } from '../../sync-server/src/owners';
+import { SqliteUpdateStore } from '../../sync-server/src/persistence';
 import { hashPassword } from '../../sync-server/src/passwords';
 import { FAST_SCRYPT, createTestOrg, type TestOrg } from '../factories';
 
@@ -42,5 +48,39 @@ describe('demo organisation', () => {
     expect(can('johan', 'doc/travel-policy')).toBe('read');
     expect(org.directory().spaces.map((s) => s.id)).toEqual(['all-staff', 'it-help']);
     expect(org.findCredentials(demoEmail('sara'))?.passwordHash).toBe(passwordHash);
+  });
+
+  it('seeds posts that belong to the people named, under the ownership rules', async () => {
+    await seedDemo(t.org, { passwordHash: await hashPassword(DEMO_PASSWORD, FAST_SCRYPT) });
+    const now = Date.UTC(2026, 10, 20, 12);
+    seedDemoContent({ db: t.db }, now);
+    const name = 'space/all-staff/2026-11';
+    const doc = new Y.Doc();
+    for (const update of new SqliteUpdateStore(t.db).load(name).updates) Y.applyUpdate(doc, update);
+    const owners = new ClientOwners(t.db).load(name);
+    const post = posts(doc).get('demo-1')!;
+    expect(post.get('authorId')).toBe('erik');
+    expect(owners.get(post._item!.id.client)).toBe('erik');
+
+    const edit = (person: string) => {
+      const device = new Y.Doc();
+      Y.applyUpdate(device, Y.encodeStateAsUpdate(doc));
+      const updates: Uint8Array[] = [];
+      device.on('update', (u: Uint8Array) => updates.push(u));
+      editPost(device, 'demo-1', 'Edited', now);
+      const user = t.org.getUser(person)!;
+      return defaultRules.space({
+        user,
+        room: parseRoomName(name)!,
+        access: 'write',
+        doc,
+        update: updates[0]!,
+        decoded: Y.decodeUpdate(updates[0]!),
+        ownerOf: (client) => owners.get(client) ?? null,
+        space: { id: 'all-staff', postingPolicy: 'editors', manager: user.role !== 'staff' }
+      });
+    };
+    expect(edit('sara')).toMatchObject({ ok: false, error: 'not-owner' });
+    expect(edit('erik')).toMatchObject({ ok: true });
   });
 });

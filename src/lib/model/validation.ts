@@ -3,11 +3,21 @@
  * rule set of the room's kind before the server applies, stores or relays it.
  *
  * Rules are pure: they read the server's copy of the document (before the update) and the
- * decoded update, and say yes or no. Content rule sets (ownership of posts, comments,
- * reactions) are added per room kind; the default lets a writer do anything.
+ * decoded update, and say yes or no. Space and post rooms have ownership rules
+ * (space-rules.ts); a person's own room lets its writer do anything; the directory is the
+ * server's alone.
  */
 import type * as Y from 'yjs';
 import type { Access, Room, RoomKind } from './rooms';
+import { postRule, spaceRule } from './space-rules';
+
+/** What the rules of space and post rooms need to know about the room's space and the sender. */
+export interface SpaceContext {
+  readonly id: string;
+  readonly postingPolicy: 'members' | 'editors';
+  /** The sender is an admin or editor who can see the space: they pin and moderate. */
+  readonly manager: boolean;
+}
 
 export interface UpdateContext {
   /** The authenticated person who sent the update. */
@@ -20,9 +30,22 @@ export interface UpdateContext {
   readonly update: Uint8Array;
   /** The update decoded with `Y.decodeUpdate` (computed once, on first use). */
   readonly decoded: ReturnType<typeof Y.decodeUpdate>;
+  /**
+   * The person a Yjs client id belongs to in this room, or null when nobody has claimed it
+   * (the server records a claim when it accepts an update that asks for one, see `claims`).
+   */
+  readonly ownerOf: (client: number) => string | null;
+  /** For `space` and `post` rooms: their space; null for other rooms. */
+  readonly space: SpaceContext | null;
 }
 
-export type ValidationResult = { ok: true } | { ok: false; error: string; message: string };
+/**
+ * `claims`: client ids new to the room (no structs from them yet) that the update introduces;
+ * the server records them as the sender's before it applies the update, so that nobody else
+ * can write with them afterwards.
+ */
+export type ValidationResult =
+  { ok: true; claims?: readonly number[] } | { ok: false; error: string; message: string };
 
 export type UpdateRule = (ctx: UpdateContext) => ValidationResult;
 
@@ -45,8 +68,8 @@ export type RuleSet = Record<RoomKind, UpdateRule>;
 /** The rule set the server uses unless configured otherwise. */
 export const defaultRules: RuleSet = {
   org: serverOnly,
-  space: allowWriters,
-  post: allowWriters,
+  space: spaceRule,
+  post: postRule,
   doc: allowWriters,
   user: allowWriters
 };

@@ -1,0 +1,560 @@
+/**
+ * The ownership rules of the rooms that hold posts: a space's month partitions
+ * (`space/<id>/<yyyy-mm>`), targeted post rooms (`post/<spaceId>/<postId>`, same shape) and a
+ * space's shared room (`space/<id>`, pins).
+ *
+ * Yjs lets anyone who can write a document change all of it, so the server checks what each
+ * update would do to its copy before applying it. The update is read struct by struct
+ * (`Y.decodeUpdate`) against the server's copy, without applying it:
+ *
+ * - Client ids. Every new struct must come from a Yjs client id the sender owns: one recorded
+ *   for them in this room (`ctx.ownerOf`), or one the room has never seen (no structs in the
+ *   server's copy yet), which the result then asks the server to record for them (`claims`).
+ *   A client id with content but no recorded owner belongs to nobody. Whoever owns a struct's
+ *   client id owns the item.
+ * - No gaps. Yjs keeps a struct whose predecessors are missing (a clock beyond the server's
+ *   state, an unknown origin, right origin or parent) pending and integrates it later, when this
+ *   check is long past; a deletion of unknown items likewise. Such updates are refused.
+ * - Placement. Each new item's parent and key come from its own parent info, or are copied from
+ *   its origin (else right origin) item, exactly as Yjs does, from the server's copy or from the
+ *   update itself.
+ * - Top level: `posts` and `comments` entries are Y.Maps written by their author (an existing
+ *   live entry at the key must be the sender's own: setting a map key deletes its current value);
+ *   `reactions`, `reads` and `reach` entries are plain values whose key names the sender. Any
+ *   other top-level name is refused.
+ * - Nested items (fields, characters of a text) go only into items the sender owns: editors do
+ *   not edit other people's text. `authorId` must be the sender; `important` only managers set.
+ * - Deletions: of the sender's own items; of anyone's post or comment only by a manager, and
+ *   only of the whole entry (its children go with it, Yjs lists them in the delete set too).
+ * - Limits (`PostLimits`): the length of a post's or comment's text after the update, no empty
+ *   new post or comment, images, target groups and mentions.
+ *
+ * The work is proportional to the update, not to the room: server items are found by binary
+ * search (`Y.findIndexSS`), and only the few ancestors of touched items are walked.
+ *
+ * This file imports only types from validation.ts (which imports this one for its rule set).
+ */
+import * as Y from 'yjs';
+import { POST_ROOM_MAPS, PostLimits, Reactions } from './space-room';
+import type { UpdateContext, ValidationResult } from './validation';
+
+type Refusal = { ok: false; error: string; message: string };
+
+const no = (error: string, message: string): Refusal => ({ ok: false, error, message });
+
+/** Thrown inside the checker to stop at the first refusal; caught in `checkPostRoom`. */
+class Refused extends Error {
+  constructor(readonly result: Refusal) {
+    super(result.message);
+  }
+}
+
+const stop = (error: string, message: string): never => {
+  throw new Refused(no(error, message));
+};
+
+type Struct = Y.Item | Y.GC;
+type ID = { client: number; clock: number };
+type AnyType = Y.AbstractType<unknown>;
+
+/** Where an item goes: into a root type (by name) or into the type held by `parent`. */
+interface Place {
+  root: string | null;
+  parent: Y.Item | null;
+  /** `parent` is new in this update (and so the sender's). */
+  fresh: boolean;
+  /** The map key, or null for a list/text position. */
+  key: string | null;
+}
+
+/** A top-level `posts` or `comments` entry. */
+interface Entry {
+  map: string;
+  key: string;
+  item: Y.Item;
+  fresh: boolean;
+}
+
+interface TextChange {
+  entry: Entry;
+  /** Length in the server's copy (0 for a new text). */
+  before: number;
+  inserted: number;
+  removed: number;
+}
+
+const ENTRY_MAPS = new Set(['posts', 'comments']);
+const ROOT_MAPS = new Set<string>(POST_ROOM_MAPS);
+const REACTIONS = new Set<string>(Reactions);
+
+const isMapType = (item: Y.Item): boolean =>
+  item.content instanceof Y.ContentType && item.content.type.constructor === Y.Map;
+const isTextType = (item: Y.Item): boolean =>
+  item.content instanceof Y.ContentType && item.content.type.constructor === Y.Text;
+const holdsType = (item: Y.Item): boolean => item.content instanceof Y.ContentType;
+const isGone = (item: Y.Item): boolean => item.content instanceof Y.ContentDeleted;
+
+/** The value of a plain map entry (ContentAny/ContentJSON), or undefined. */
+function plainValue(item: Y.Item): unknown {
+  const content = item.content as unknown as { arr?: unknown[] };
+  if (
+    (item.content instanceof Y.ContentAny || item.content instanceof Y.ContentJSON) &&
+    Array.isArray(content.arr)
+  ) {
+    return content.arr[content.arr.length - 1];
+  }
+  return undefined;
+}
+
+/** Delete ranges of one client, sorted by clock, with the overlap of a clock range. */
+class Ranges {
+  private readonly starts: number[] = [];
+  private readonly ends: number[] = [];
+  constructor(items: ReadonlyArray<{ clock: number; len: number }>) {
+    const sorted = [...items].sort((a, b) => a.clock - b.clock);
+    for (const r of sorted) {
+      if (r.len <= 0) continue;
+      const last = this.ends.length - 1;
+      if (last >= 0 && r.clock <= this.ends[last]!) {
+        this.ends[last] = Math.max(this.ends[last]!, r.clock + r.len);
+      } else {
+        this.starts.push(r.clock);
+        this.ends.push(r.clock + r.len);
+      }
+    }
+  }
+  get max(): number {
+    return this.ends.length === 0 ? 0 : this.ends[this.ends.length - 1]!;
+  }
+  each(fn: (start: number, end: number) => void): void {
+    for (let i = 0; i < this.starts.length; i++) fn(this.starts[i]!, this.ends[i]!);
+  }
+  /** How many clocks of [from, to) are deleted. */
+  overlap(from: number, to: number): number {
+    let lo = 0;
+    let hi = this.starts.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (this.ends[mid]! <= from) lo = mid + 1;
+      else hi = mid;
+    }
+    let n = 0;
+    for (let i = lo; i < this.starts.length && this.starts[i]! < to; i++) {
+      n += Math.min(to, this.ends[i]!) - Math.max(from, this.starts[i]!);
+    }
+    return n;
+  }
+  has(clock: number): boolean {
+    return this.overlap(clock, clock + 1) > 0;
+  }
+}
+
+class PostRoomCheck {
+  private readonly sender: string;
+  private readonly manager: boolean;
+  private readonly store: Y.Doc['store'];
+  private readonly states = new Map<number, number>();
+  /** New structs (or their new part) per client, in clock order. */
+  private readonly fresh = new Map<number, Struct[]>();
+  /** How far each client's structs reach, server and update together. */
+  private readonly reach = new Map<number, number>();
+  private readonly deleted = new Map<number, Ranges>();
+  private readonly places = new Map<Y.Item, Place | null>();
+  private readonly roots = new Map<AnyType, string>();
+  private readonly texts = new Map<Y.Item, TextChange>();
+  /** The text change of each entry whose text the update touches. */
+  private readonly entryTexts = new Map<Y.Item, TextChange>();
+  private readonly newEntries: Entry[] = [];
+  private readonly authored = new Set<Y.Item>();
+  readonly claims = new Set<number>();
+
+  constructor(private readonly ctx: UpdateContext) {
+    this.sender = ctx.user.id;
+    this.manager = ctx.space?.manager === true;
+    this.store = ctx.doc.store;
+    for (const [name, type] of ctx.doc.share) this.roots.set(type as AnyType, name);
+  }
+
+  run(): void {
+    const { structs, ds } = this.ctx.decoded;
+    for (const [client, items] of ds.clients) this.deleted.set(client, new Ranges(items));
+    this.collect(structs as Array<Struct | Y.Skip>);
+    for (const [client, ranges] of this.deleted) {
+      if (ranges.max > this.reachOf(client)) {
+        stop('unknown-deletion', 'The update deletes something the server does not have.');
+      }
+    }
+    for (const structs of this.fresh.values()) {
+      for (const s of structs) if (s instanceof Y.Item) this.checkItem(s);
+    }
+    for (const [client, ranges] of this.deleted) this.checkDeletions(client, ranges);
+    this.checkEntries();
+    this.checkTexts();
+  }
+
+  private state(client: number): number {
+    let s = this.states.get(client);
+    if (s === undefined) {
+      s = Y.getState(this.store, client);
+      this.states.set(client, s);
+    }
+    return s;
+  }
+
+  private reachOf(client: number): number {
+    return this.reach.get(client) ?? this.state(client);
+  }
+
+  /** First pass: client ownership, gaps, and the index of new structs. */
+  private collect(structs: Array<Struct | Y.Skip>): void {
+    const skipped = new Set<number>();
+    for (const s of structs) {
+      const { client, clock } = s.id;
+      if (s instanceof Y.Skip) {
+        skipped.add(client);
+        continue;
+      }
+      if (skipped.has(client)) stop('gap', 'The update skips changes the server does not have.');
+      const next = this.reachOf(client);
+      if (clock > next) stop('gap', 'The update depends on changes the server does not have.');
+      const end = clock + s.length;
+      if (end <= next) continue; // already known: Yjs ignores it
+      this.reach.set(client, end);
+      this.checkClient(client);
+      let list = this.fresh.get(client);
+      if (!list) this.fresh.set(client, (list = []));
+      list.push(s);
+    }
+  }
+
+  private checkClient(client: number): void {
+    const owner = this.ctx.ownerOf(client);
+    if (owner === this.sender) return;
+    if (owner === null && this.state(client) === 0) {
+      this.claims.add(client);
+      return;
+    }
+    stop('foreign-client', `Yjs client ${client} belongs to someone else in this room.`);
+  }
+
+  /** The struct holding `id`, in the server's copy or among the update's new structs. */
+  private find(id: ID): { struct: Struct; fresh: boolean } | null {
+    if (id.clock < this.state(id.client)) {
+      const structs = this.store.clients.get(id.client)!;
+      return { struct: structs[Y.findIndexSS(structs, id.clock)] as Struct, fresh: false };
+    }
+    const list = this.fresh.get(id.client);
+    if (!list) return null;
+    let lo = 0;
+    let hi = list.length - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      const s = list[mid]!;
+      if (id.clock < s.id.clock) hi = mid - 1;
+      else if (id.clock >= s.id.clock + s.length) lo = mid + 1;
+      else return { struct: s, fresh: true };
+    }
+    return null;
+  }
+
+  /** A referenced struct that must exist; a new one of the same client must come earlier. */
+  private need(id: ID, from: Y.Item): { struct: Struct; fresh: boolean } {
+    const found = this.find(id);
+    if (!found || (found.fresh && id.client === from.id.client && id.clock >= from.id.clock)) {
+      return stop('gap', 'The update refers to changes the server does not have.');
+    }
+    return found;
+  }
+
+  /** Where a server item is: its parent type's item (or root name) and key. */
+  private serverPlace(item: Y.Item): Place | null {
+    const type = item.parent as AnyType | null;
+    if (!type || !(type instanceof Y.AbstractType)) return null;
+    const key = item.parentSub;
+    if (type._item === null) {
+      const root = this.roots.get(type);
+      return root === undefined ? null : { root, parent: null, fresh: false, key };
+    }
+    return { root: null, parent: type._item, fresh: false, key };
+  }
+
+  /**
+   * Resolves a new item's place as Yjs will: the left neighbour's (origin), else the right's,
+   * else its own parent info. Chains of new items are followed iteratively and remembered.
+   * Null: Yjs will discard the item (a neighbour or parent was garbage-collected).
+   */
+  private place(start: Y.Item): Place | null {
+    const path: Y.Item[] = [];
+    const onPath = new Set<Y.Item>();
+    let item = start;
+    let result: Place | null | undefined;
+    while (result === undefined) {
+      const known = this.places.get(item);
+      if (known !== undefined) {
+        result = known;
+        break;
+      }
+      if (onPath.has(item)) stop('gap', 'The update refers to itself in a circle.');
+      onPath.add(item);
+      path.push(item);
+      const offset = Math.max(0, this.state(item.id.client) - item.id.clock);
+      const right = item.rightOrigin ? this.need(item.rightOrigin, item) : null;
+      const leftId: ID | null =
+        offset > 0 ? { client: item.id.client, clock: item.id.clock + offset - 1 } : item.origin;
+      const left = leftId ? this.need(leftId, item) : null;
+      if (left?.struct instanceof Y.GC || right?.struct instanceof Y.GC) {
+        result = null;
+      } else if (left || right) {
+        const next = (left ?? right)!;
+        if (next.fresh) item = next.struct as Y.Item;
+        else result = this.serverPlace(next.struct as Y.Item);
+      } else {
+        result = this.ownPlace(item);
+      }
+    }
+    for (const p of path) this.places.set(p, result);
+    return result;
+  }
+
+  private ownPlace(item: Y.Item): Place | null {
+    const parent = item.parent as unknown;
+    if (typeof parent === 'string') return { root: parent, parent: null, fresh: false, key: item.parentSub };
+    if (parent === null || typeof parent !== 'object') return stop('bad-shape', 'An item has no parent.');
+    const found = this.need(parent as ID, item);
+    if (found.struct instanceof Y.GC) return null;
+    const holder = found.struct as Y.Item;
+    if (!holdsType(holder)) stop('bad-shape', 'An item is placed inside a plain value.');
+    return { root: null, parent: holder, fresh: found.fresh, key: item.parentSub };
+  }
+
+  /** The top-level entry an item is (in) — walking up through the server's copy or the update. */
+  private entryOf(item: Y.Item, fresh: boolean): Entry | null {
+    let current = item;
+    let isFresh = fresh;
+    for (let depth = 0; depth < 64; depth++) {
+      const place = isFresh ? this.place(current) : this.serverPlace(current);
+      if (!place) return null;
+      if (place.root !== null) {
+        return place.key === null ? null : { map: place.root, key: place.key, item: current, fresh: isFresh };
+      }
+      current = place.parent!;
+      isFresh = place.fresh;
+    }
+    return null;
+  }
+
+  private ownerOfItem(item: Y.Item, fresh: boolean): string | null {
+    return fresh ? this.sender : this.ctx.ownerOf(item.id.client);
+  }
+
+  private checkItem(item: Y.Item): void {
+    const place = this.place(item);
+    if (!place) return; // discarded by Yjs
+    if (place.root !== null) this.checkTopLevel(item, place.root, place.key);
+    else this.checkNested(item, place);
+  }
+
+  private checkTopLevel(item: Y.Item, root: string, key: string | null): void {
+    if (!ROOT_MAPS.has(root)) stop('unknown-map', `This room has no "${root}".`);
+    if (key === null) stop('bad-shape', `"${root}" is a map.`);
+    const k = key!;
+    const current = (this.ctx.doc.share.get(root) as AnyType | undefined)?._map.get(k);
+    if (ENTRY_MAPS.has(root)) {
+      if (current && !current.deleted && this.ctx.ownerOf(current.id.client) !== this.sender) {
+        stop('not-owner', 'Only its author may replace a post or comment.');
+      }
+      if (root === 'posts' && this.ctx.room.kind === 'post' && k !== this.ctx.room.postId) {
+        stop('wrong-key', 'A post room holds only its own post.');
+      }
+      if (isGone(item)) return;
+      if (!isMapType(item)) stop('bad-shape', `Each of "${root}" is a map.`);
+      if (root === 'posts' && this.ctx.space?.postingPolicy === 'editors' && !this.manager) {
+        stop('editors-only', 'Only the editors of this space may post in it.');
+      }
+      if (!this.isDeletedNow(item)) this.newEntries.push({ map: root, key: k, item, fresh: true });
+      return;
+    }
+    const parts = k.split('/');
+    if (root === 'reactions') {
+      if (parts.length !== 3 || parts[1] !== this.sender || !REACTIONS.has(parts[2]!)) {
+        stop('wrong-key', 'A reaction is keyed by the post, your own id and a known reaction.');
+      }
+    } else if (parts.length !== 2 || parts[1] !== this.sender) {
+      stop('wrong-key', 'A confirmation is keyed by the post and your own id.');
+    }
+    if (isGone(item)) return;
+    const value = plainValue(item) as Record<string, unknown> | undefined;
+    if (
+      typeof value !== 'object' ||
+      value === null ||
+      value.userId !== this.sender ||
+      value.postId !== parts[0] ||
+      (root === 'reactions' && value.reaction !== parts[2])
+    ) {
+      stop('wrong-value', 'The entry must name the post and yourself, as its key does.');
+    }
+  }
+
+  private checkNested(item: Y.Item, place: Place): void {
+    const parent = place.parent!;
+    if (this.ownerOfItem(parent, place.fresh) !== this.sender) {
+      stop('not-owner', 'Only its author may change a post or comment.');
+    }
+    const entry = this.entryOf(parent, place.fresh);
+    if (!entry || !ENTRY_MAPS.has(entry.map)) stop('bad-shape', 'Nothing may be nested there.');
+    const e = entry!;
+    if (parent === e.item) this.checkField(item, e, place.key);
+    else if (isTextType(parent) && item.countable) {
+      const offset = Math.max(0, this.state(item.id.client) - item.id.clock);
+      const from = item.id.clock + offset;
+      const to = item.id.clock + item.length;
+      const gone = this.deleted.get(item.id.client)?.overlap(from, to) ?? 0;
+      this.textOf(parent, e, place.fresh).inserted += to - from - gone;
+    }
+  }
+
+  private checkField(item: Y.Item, entry: Entry, key: string | null): void {
+    if (key === null) stop('bad-shape', 'A post or comment is a map.');
+    if (isGone(item)) return;
+    const value = plainValue(item);
+    switch (key) {
+      case 'authorId':
+        if (value !== this.sender) stop('wrong-author', 'You can only write in your own name.');
+        this.authored.add(entry.item);
+        return;
+      case 'id':
+        if (value !== entry.key) stop('wrong-value', 'An entry’s id is its key.');
+        return;
+      case 'important':
+        if (!this.manager) stop('editors-only', 'Only the editors of this space mark posts important.');
+        return;
+      case 'text':
+        if (!isTextType(item)) stop('bad-shape', 'The text of a post or comment is a Y.Text.');
+        this.textOf(item, entry, true);
+        return;
+      case 'images':
+        this.checkList(value, PostLimits.images, 'images');
+        for (const image of value as unknown[]) {
+          const alt = (image as { alt?: unknown } | null)?.alt;
+          if (typeof alt === 'string' && alt.length > PostLimits.imageAlt) {
+            stop('too-long', `An image description may be at most ${PostLimits.imageAlt} characters.`);
+          }
+        }
+        return;
+      case 'targetGroupIds':
+        this.checkList(value, PostLimits.targetGroups, 'target groups');
+        return;
+      case 'mentions':
+        this.checkList(value, PostLimits.mentions, 'mentions');
+        return;
+    }
+  }
+
+  private checkList(value: unknown, max: number, what: string): void {
+    if (!Array.isArray(value)) stop('bad-shape', `The ${what} are a list.`);
+    if ((value as unknown[]).length > max) stop('too-many', `At most ${max} ${what}.`);
+  }
+
+  private textOf(textItem: Y.Item, entry: Entry, fresh: boolean): TextChange {
+    let change = this.texts.get(textItem);
+    if (!change) {
+      const before = fresh ? 0 : ((textItem.content as Y.ContentType).type as Y.Text).length;
+      change = { entry, before, inserted: 0, removed: 0 };
+      this.texts.set(textItem, change);
+      this.entryTexts.set(entry.item, change);
+    }
+    return change;
+  }
+
+  private isDeletedNow(item: Y.Item): boolean {
+    return this.deleted.get(item.id.client)?.has(item.id.clock) === true;
+  }
+
+  /** Deletions of server items: own items, or a manager removing a whole post or comment. */
+  private checkDeletions(client: number, ranges: Ranges): void {
+    const known = this.state(client);
+    if (known === 0) return;
+    const structs = this.store.clients.get(client)!;
+    ranges.each((start, end) => {
+      const to = Math.min(end, known);
+      if (start >= to) return;
+      for (let i = Y.findIndexSS(structs, start); i < structs.length; i++) {
+        const s = structs[i]!;
+        if (s.id.clock >= to) break;
+        if (!(s instanceof Y.Item) || s.deleted) continue;
+        const n = Math.min(to, s.id.clock + s.length) - Math.max(start, s.id.clock);
+        this.checkDeletion(s, n);
+      }
+    });
+  }
+
+  private checkDeletion(item: Y.Item, count: number): void {
+    const own = this.ctx.ownerOf(item.id.client) === this.sender;
+    const entry = own && !item.countable ? null : this.entryOf(item, false);
+    if (!own) {
+      const moderated =
+        this.manager && entry !== null && ENTRY_MAPS.has(entry.map) && this.isDeletedNow(entry.item);
+      if (!moderated) stop('not-owner', 'Only its author (or an editor, removing it whole) may delete that.');
+    }
+    if (entry && item.countable) {
+      const parent = (item.parent as AnyType)._item;
+      if (parent && isTextType(parent)) this.textOf(parent, entry, false).removed += count;
+    }
+  }
+
+  private checkEntries(): void {
+    for (const entry of this.newEntries) {
+      if (!this.authored.has(entry.item)) stop('wrong-author', 'A new post or comment names its author.');
+      const text = this.entryTexts.get(entry.item);
+      if (!text || text.before + text.inserted - text.removed <= 0) {
+        stop('empty', entry.map === 'posts' ? 'A post needs some text.' : 'A comment needs some text.');
+      }
+    }
+  }
+
+  private checkTexts(): void {
+    for (const change of this.texts.values()) {
+      const { entry } = change;
+      if (this.isDeletedNow(entry.item) || (!entry.fresh && entry.item.deleted)) continue;
+      const length = change.before + change.inserted - change.removed;
+      const limit = entry.map === 'posts' ? PostLimits.postText : PostLimits.commentText;
+      const what = entry.map === 'posts' ? 'A post' : 'A comment';
+      if (length > limit)
+        stop('too-long', `${what} may be at most ${limit} characters (this one has ${length}).`);
+      if (length <= 0) stop('empty', `${what} needs some text.`);
+    }
+  }
+}
+
+/**
+ * Month partitions and targeted post rooms. On success, `claims` lists the unclaimed client
+ * ids the update introduces: the server records them as the sender's before applying it.
+ */
+export function checkPostRoom(ctx: UpdateContext): ValidationResult {
+  if (!ctx.space) return no('no-space', 'The space of this room is unknown.');
+  const check = new PostRoomCheck(ctx);
+  try {
+    check.run();
+  } catch (err) {
+    if (err instanceof Refused) return err.result;
+    throw err;
+  }
+  return check.claims.size === 0 ? { ok: true } : { ok: true, claims: [...check.claims] };
+}
+
+/** A space's shared room (`space/<id>`): only its managers write it (pins, settings). */
+export function checkSpaceSharedRoom(ctx: UpdateContext): ValidationResult {
+  if (ctx.space?.manager === true) return { ok: true };
+  return no('editors-only', 'Only the editors of this space may change its pins and settings.');
+}
+
+/** The rule for room kind `space`: the shared room or a month partition. */
+export function spaceRule(ctx: UpdateContext): ValidationResult {
+  if (ctx.room.kind === 'space' && ctx.room.month === null) return checkSpaceSharedRoom(ctx);
+  return checkPostRoom(ctx);
+}
+
+/** The rule for room kind `post`: one targeted post, shaped like a month partition. */
+export function postRule(ctx: UpdateContext): ValidationResult {
+  return checkPostRoom(ctx);
+}

@@ -1,0 +1,142 @@
+/**
+ * The ownership rules through the real server: stock y-websocket clients, a real SQLite file,
+ * the default rule set. A refused update closes its connection with 4409 and is neither relayed
+ * nor stored; client-id ownership survives a restart.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import * as Y from 'yjs';
+import { CloseCodes } from '../../src/lib/model/close-codes';
+import { addPost, editPost, posts, setReaction } from '../../src/lib/model/space-room';
+import {
+  connect,
+  sleep,
+  startServer,
+  synced,
+  waitFor,
+  withTimeout,
+  type Client,
+  type TestServer
+} from '../support/server';
+
+const cleanups: Array<() => unknown> = [];
+afterEach(async () => {
+  while (cleanups.length) await cleanups.pop()!();
+});
+
+async function server(opts: Parameters<typeof startServer>[0] = {}): Promise<TestServer> {
+  const s = await startServer(opts);
+  cleanups.push(() => s.stop());
+  return s;
+}
+
+function client(...args: Parameters<typeof connect>): Client {
+  const c = connect(...args);
+  cleanups.unshift(() => c.destroy());
+  return c;
+}
+
+const textOf = (doc: Y.Doc, postId: string): string | undefined =>
+  (posts(doc).get(postId)?.get('text') as Y.Text | undefined)?.toString();
+
+/**
+ * Writes with another Yjs client id, then restores the document's own (the provider's
+ * awareness is keyed by it).
+ */
+function writeAs(doc: Y.Doc, clientID: number, write: () => void): void {
+  const own = doc.clientID;
+  doc.clientID = clientID;
+  try {
+    write();
+  } finally {
+    doc.clientID = own;
+  }
+}
+
+function monthRoom(s: TestServer): string {
+  const space = s.org.createSpace({
+    name: 'News',
+    kind: 'news',
+    audience: 'everyone',
+    postingPolicy: 'members'
+  });
+  return `space/${space.id}/2026-11`;
+}
+
+describe('ownership in a month partition', () => {
+  it("refuses an edit of someone else's post with 4409, stores nothing of it, and keeps serving the room", async () => {
+    const s = await server();
+    const room = monthRoom(s);
+    const anna = s.addUser('anna');
+    const bo = s.addUser('bo');
+    const a = client(s, room, anna.token);
+    const b = client(s, room, bo.token);
+    await Promise.all([synced(a), synced(b)]);
+    addPost(a.doc, { id: 'p1', authorId: anna.user.id, createdAt: 1, text: 'Lunch at noon' });
+    await waitFor(() => textOf(b.doc, 'p1') === 'Lunch at noon', 3000, 'post relayed');
+
+    editPost(b.doc, 'p1', 'Lunch cancelled', 2);
+    const closed = await withTimeout(b.closed, 3000, 'refusal');
+    expect(closed.code).toBe(CloseCodes.UpdateRefused.code);
+
+    // Others keep working, and never see the refused change.
+    setReaction(a.doc, 'p1', anna.user.id, 'like', true, 3);
+    const c = client(s, room, s.addUser('cecilia').token);
+    await synced(c);
+    await waitFor(() => posts(c.doc).has('p1'), 3000, 'late joiner');
+    expect(textOf(c.doc, 'p1')).toBe('Lunch at noon');
+    editPost(a.doc, 'p1', 'Lunch at one', 4);
+    await waitFor(() => textOf(c.doc, 'p1') === 'Lunch at one', 3000, 'author edits still relayed');
+    await sleep(100);
+    expect(textOf(a.doc, 'p1')).toBe('Lunch at one');
+
+    // Nothing of the refused update was stored.
+    const dataDir = s.config.dataDir;
+    a.destroy();
+    c.destroy();
+    await s.stop();
+    const again = await server({ dataDir });
+    const fresh = client(again, room, anna.token);
+    await synced(fresh);
+    await waitFor(() => posts(fresh.doc).has('p1'), 3000, 'reloaded');
+    expect(textOf(fresh.doc, 'p1')).toBe('Lunch at one');
+  });
+
+  it('keeps a client id its first writer’s across a restart', async () => {
+    const s = await server();
+    const room = monthRoom(s);
+    const anna = s.addUser('anna');
+    const bo = s.addUser('bo');
+    const a = client(s, room, anna.token);
+    await synced(a);
+    const annasId = a.doc.clientID;
+    addPost(a.doc, { id: 'p1', authorId: anna.user.id, createdAt: 1, text: 'Mine' });
+    await waitFor(() => s.rooms.get(room)?.pending === 0 && posts(s.rooms.get(room)!.doc).has('p1'));
+    expect(
+      s.db.prepare('SELECT user_id FROM room_clients WHERE room = ? AND client = ?').get(room, annasId)
+    ).toEqual({ user_id: anna.user.id });
+
+    const dataDir = s.config.dataDir;
+    a.destroy();
+    await s.stop();
+    const again = await server({ dataDir });
+
+    // Bo writes his own post, but with Anna's client id.
+    const b = client(again, room, bo.token);
+    await synced(b);
+    await waitFor(() => posts(b.doc).has('p1'), 3000, 'synced content');
+    writeAs(b.doc, annasId, () =>
+      addPost(b.doc, { id: 'p2', authorId: bo.user.id, createdAt: 2, text: 'As Anna' })
+    );
+    expect((await withTimeout(b.closed, 3000, 'refusal')).code).toBe(CloseCodes.UpdateRefused.code);
+
+    // Anna, on a new device that reuses her client id, still may.
+    const a2 = client(again, room, anna.token);
+    await synced(a2);
+    await waitFor(() => posts(a2.doc).has('p1'), 3000, 'synced content');
+    writeAs(a2.doc, annasId, () => editPost(a2.doc, 'p1', 'Still mine', 3));
+    const watcher = client(again, room, again.addUser('cecilia').token);
+    await synced(watcher);
+    await waitFor(() => textOf(watcher.doc, 'p1') === 'Still mine', 3000, 'accepted edit');
+    expect(posts(watcher.doc).has('p2')).toBe(false);
+  });
+});
