@@ -188,6 +188,11 @@ export class FikaSyncEngine implements SyncEngine {
     this.#apply();
   }
 
+  /** The rooms open now (for tests and diagnostics). */
+  get openRooms(): string[] {
+    return [...this.#rooms.keys()];
+  }
+
   userDoc(): Promise<Y.Doc> {
     const room = this.#rooms.get(userRoom(this.#db.userId));
     return room ? room.loaded : Promise.reject(new Error('sync stopped'));
