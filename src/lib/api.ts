@@ -35,16 +35,30 @@ export interface SignedIn {
   expiresAt: number;
 }
 
+/**
+ * Calls `/api<path>`. `body` is sent as JSON; `raw` as it is, with its own content type (an
+ * uploaded file).
+ */
 export async function api<T>(
   path: string,
-  init: { method?: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE'; body?: unknown; signal?: AbortSignal } = {}
+  init: {
+    method?: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+    body?: unknown;
+    raw?: Blob;
+    signal?: AbortSignal;
+  } = {}
 ): Promise<T> {
+  const hasBody = init.body !== undefined || init.raw !== undefined;
   let response: Response;
   try {
     response = await fetch(`/api${path}`, {
-      method: init.method ?? (init.body === undefined ? 'GET' : 'POST'),
-      headers: init.body === undefined ? {} : { 'content-type': 'application/json' },
-      body: init.body === undefined ? undefined : JSON.stringify(init.body),
+      method: init.method ?? (hasBody ? 'POST' : 'GET'),
+      headers: init.raw
+        ? { 'content-type': init.raw.type || 'application/octet-stream' }
+        : init.body === undefined
+          ? {}
+          : { 'content-type': 'application/json' },
+      body: init.raw ?? (init.body === undefined ? undefined : JSON.stringify(init.body)),
       credentials: 'same-origin',
       signal: init.signal
     });

@@ -74,14 +74,17 @@ function otherDevice(s: TestServer, room: string, token: string) {
 }
 
 describe('wantedRooms', () => {
-  it('keeps the directory, the own room and two months of each readable space', () => {
+  it('keeps the directory, the own room, targeted posts and each readable space with two months', () => {
     const now = new Date(Date.UTC(2027, 0, 15));
     const me = buildMe({ spaces: [buildSpace({ id: 'news' })] });
+    me.rooms.push({ room: 'post/news/p1', access: 'write', kind: 'post', spaceId: 'news', postId: 'p1' });
     expect([...wantedRooms('sara', me, now)]).toEqual([
       ['org', 'read'],
       ['user/sara', 'write'],
+      ['space/news', 'write'],
       ['space/news/2027-01', 'write'],
-      ['space/news/2026-12', 'write']
+      ['space/news/2026-12', 'write'],
+      ['post/news/p1', 'write']
     ]);
     expect([...wantedRooms('sara', null, now).keys()]).toEqual(['org', 'user/sara']);
     expect(
@@ -98,6 +101,7 @@ describe('wantedRooms', () => {
     expect([...wantedRooms('sara', me, now, pending).keys()]).toEqual([
       'org',
       'user/sara',
+      'space/news',
       'space/news/2027-01',
       'space/news/2026-12',
       'space/news/2026-11'

@@ -50,6 +50,11 @@ export interface PostRow {
   targetGroupIds: string[];
   images: PostImage[];
   mentions: string[];
+  /**
+   * `createdAt` when the post is important, absent otherwise: a sparse index, so that the feed
+   * finds the few important posts without reading every row (booleans cannot be indexed).
+   */
+  importantAt?: number;
 }
 
 /** A comment or reply, owned by the room its post lives in. */
@@ -162,7 +167,8 @@ export const dbName = (userId: string): string => `fika-${userId}`;
 /**
  * The schema, for both views, declared in one place so the two views always declare the same
  * stores. Version 2 added the feed's tables; its upgrade empties `posts` so that every room's
- * rows are materialised afresh, with the new fields, when the room next loads.
+ * rows are materialised afresh, with the new fields, when the room next loads. Version 3 adds
+ * indexes only.
  */
 function declareSchema(db: Dexie, withYDocs: boolean): void {
   const v1 = {
@@ -190,6 +196,22 @@ function declareSchema(db: Dexie, withYDocs: boolean): void {
       notificationReads: 'id'
     })
     .upgrade((tx) => tx.table('posts').clear());
+  // Version 3: indexes for the feed's top (important posts) and the notifications (mentions of
+  // a person, replies to their posts and comments). Rows get `importantAt` here and on their
+  // next materialisation; months no longer kept open keep their rows.
+  db.version(3)
+    .stores({
+      posts: 'id, room, spaceId, createdAt, [spaceId+createdAt], importantAt, authorId, *mentions',
+      comments: 'id, room, postId, createdAt, authorId, parentId, *mentions'
+    })
+    .upgrade((tx) =>
+      tx
+        .table('posts')
+        .toCollection()
+        .modify((post: PostRow) => {
+          if (post.important) post.importantAt = post.createdAt;
+        })
+    );
 }
 
 export class FikaDb extends Dexie {

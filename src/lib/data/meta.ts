@@ -13,6 +13,8 @@ export interface MetaValues {
   /** Ids of the spaces each source contributed to the `spaces` table (see directory.ts). */
   'spaces.directory': string[];
   'spaces.me': string[];
+  /** From the person's own room: notifications up to this time (ms) count as read. */
+  notificationsReadUntil: number;
 }
 
 export async function getMeta<K extends keyof MetaValues>(db: FikaDb, key: K): Promise<MetaValues[K] | null> {

@@ -50,3 +50,22 @@ export async function listSpaces(db: FikaDb): Promise<SpaceRow[]> {
   const spaces = await db.spaces.toArray();
   return spaces.sort((a, b) => byName.compare(a.name, b.name));
 }
+
+export {
+  feedPage,
+  feedTop,
+  postDetail,
+  reachFor,
+  spacesWithSettings,
+  type CommentItem,
+  type FeedFilter,
+  type FeedItem,
+  type FeedPageOptions,
+  type SpaceWithSettings
+} from './feed-queries';
+export {
+  notifications,
+  unreadNotificationCount,
+  type NotificationItem,
+  type NotificationKind
+} from './notification-queries';

@@ -15,20 +15,25 @@
  *   afresh from the server (sending the same change again would be refused again);
  * - 4408 and 4429: the client was too slow or too fast: try again after the longest backoff;
  * - anything else final (a bad message, an unknown room) leaves the room disconnected.
+ *
+ * Besides the rooms kept open (wanted-rooms.ts), a room can be held open for a while: by
+ * `change()` until the change is in the outbox (from then on the outbox keeps the room open
+ * until the server has stored it), and by `loadOlder()` until an older month has synced.
  */
 import type * as Y from 'yjs';
 import { liveQuery, type Subscription } from 'dexie';
 import yDexie from 'y-dexie';
-import type { Me } from '../api';
+import { api, ApiFailure, type Me } from '../api';
 import { openUserDb, type FikaDb } from '../data/db';
 import { forgetRoomRows } from '../data/materialise';
 import { getMeta, setMeta } from '../data/meta';
 import { CloseCodes } from '../model/close-codes';
-import { parseRoomName, userRoom, type Access } from '../model/rooms';
+import { parseRoomName, spaceRoom, userRoom, type Access } from '../model/rooms';
+import { inFeed } from '../model/user-room';
 import type { SyncState } from './status';
 import { MAX_BACKOFF_MS, RoomSync, type RoomSyncContext } from './room-sync';
 import { SyncStatus } from './sync-status.svelte';
-import { readableSpaceIds, wantedRooms } from './wanted-rooms';
+import { roomAccess, stillReadable, wantedRooms } from './wanted-rooms';
 
 export interface SyncSnapshot {
   state: SyncState;
@@ -45,6 +50,22 @@ export interface SyncEngine {
   userDoc(): Promise<Y.Doc>;
   /** Follows a fresh `/api/me`: opens rooms newly readable, forgets those no longer readable. */
   update(me: Me): void;
+  /**
+   * Changes a room's document: opens the room if it is not open (with the access `/api/me`
+   * gives; month partitions take their space's), waits until its document is loaded from this
+   * device's store, runs `fn` in one transaction and resolves once the change is in the outbox,
+   * which keeps the room open until the server has stored it. Works offline: the change is sent
+   * when the network is back. `fn` should check before it changes anything: what it changed
+   * before throwing stays. Rejects with an `ApiFailure` ('forbidden', 'read-only', 'stopped').
+   */
+  change(roomName: string, fn: (doc: Y.Doc) => void): Promise<void>;
+  /**
+   * Fetches the next older month partition(s) of a space (of every space in the feed when
+   * null) that this device does not have: asks the server which months exist, opens those
+   * rooms, waits until each has synced and its rows are written, then lets them go (their data
+   * stays). Resolves false when there is nothing older, and at once when offline.
+   */
+  loadOlder(spaceId: string | null): Promise<boolean>;
   /** Closes every connection (sign-out, page unload). */
   stop(): void;
 }
@@ -62,6 +83,25 @@ export interface SyncEngineOptions {
   params?: Record<string, string>;
   /** A WebSocket implementation where the platform has none. */
   WebSocket?: typeof WebSocket;
+  /**
+   * The month partitions a space has on the server, newest first; `GET
+   * /api/spaces/:id/months` by default.
+   */
+  months?: (spaceId: string) => Promise<SpaceMonth[]>;
+}
+
+export interface SpaceMonth {
+  /** `yyyy-mm` (UTC). */
+  month: string;
+  updatedAt: number;
+}
+
+/** How long `loadOlder` waits for one month partition to sync. */
+const LOAD_TIMEOUT_MS = 30_000;
+
+async function fetchMonths(spaceId: string): Promise<SpaceMonth[]> {
+  const { months } = await api<{ months: SpaceMonth[] }>(`/spaces/${encodeURIComponent(spaceId)}/months`);
+  return months;
 }
 
 /** How often `lastSyncedAt` moves on while synced, and the month partitions are checked. */
@@ -93,6 +133,10 @@ export class FikaSyncEngine implements SyncEngine {
   #month = '';
   /** Rooms with local changes not yet stored, kept open until they are. */
   #pendingRooms: string[] = [];
+  /** Called after each new list of pending rooms. */
+  #pendingListeners = new Set<() => void>();
+  /** Rooms held open by `change()` and `loadOlder()`: access and how many hold each. */
+  readonly #held = new Map<string, { access: Access; count: number }>();
   #stopped = false;
   #sessionEnded = false;
   readonly #pending: Subscription;
@@ -128,9 +172,11 @@ export class FikaSyncEngine implements SyncEngine {
       next: ([count, rooms]) => {
         this.status.setPending(count);
         const names = (rooms as string[]).sort();
-        if (names.join('\n') === this.#pendingRooms.join('\n')) return;
-        this.#pendingRooms = names;
-        if (!this.#stopped) this.#apply();
+        if (names.join('\n') !== this.#pendingRooms.join('\n')) {
+          this.#pendingRooms = names;
+          if (!this.#stopped) this.#apply();
+        }
+        for (const listener of [...this.#pendingListeners]) listener();
       },
       error: (err: unknown) => this.#failed('counting changes', err)
     });
@@ -140,6 +186,11 @@ export class FikaSyncEngine implements SyncEngine {
     }
     this.#ticker = setInterval(this.#tick, TICK_MS);
     this.#apply();
+  }
+
+  /** The rooms open now (for tests and diagnostics). */
+  get openRooms(): string[] {
+    return [...this.#rooms.keys()];
   }
 
   userDoc(): Promise<Y.Doc> {
@@ -155,9 +206,152 @@ export class FikaSyncEngine implements SyncEngine {
     void this.#forgetUnreadable(me);
   }
 
+  async change(roomName: string, fn: (doc: Y.Doc) => void): Promise<void> {
+    if (this.#stopped) throw new ApiFailure(0, 'stopped', 'Sync has stopped.');
+    const access = this.#writeAccess(roomName);
+    this.#hold(roomName, access);
+    try {
+      const room = this.#rooms.get(roomName);
+      if (!room) throw new ApiFailure(403, 'forbidden', `${roomName} may not be opened.`);
+      const doc = await room.loaded;
+      doc.transact(() => fn(doc));
+      await room.recorded();
+      await this.#untilPendingKnown(roomName);
+    } finally {
+      this.#release(roomName);
+    }
+  }
+
+  /** The access to write `roomName` with, or a failure saying why it cannot be written. */
+  #writeAccess(roomName: string): Access {
+    const room = parseRoomName(roomName);
+    if (room === null || room.kind === 'org' || this.#forbidden.has(roomName)) {
+      throw new ApiFailure(403, 'forbidden', `${roomName} may not be written.`);
+    }
+    let access: Access | undefined = this.#rooms.get(roomName)?.access ?? this.#held.get(roomName)?.access;
+    if (access === undefined) {
+      if (room.kind === 'user') access = room.userId === this.#db.userId ? 'write' : undefined;
+      // A targeted post just created is not in the cached `/api/me` yet: the server decides.
+      else access = roomAccess(this.#me, roomName) ?? (room.kind === 'post' ? 'write' : undefined);
+    }
+    if (access === undefined) throw new ApiFailure(403, 'forbidden', `${roomName} may not be written.`);
+    if (access === 'read') throw new ApiFailure(403, 'read-only', `${roomName} may only be read.`);
+    return access;
+  }
+
+  /**
+   * Waits until the outbox's live list of rooms includes `roomName`, or the room has no
+   * unstored change left (none was made, or the server already stored it).
+   */
+  async #untilPendingKnown(roomName: string): Promise<void> {
+    for (;;) {
+      if (this.#stopped || this.#pendingRooms.includes(roomName)) return;
+      const next = new Promise<void>((resolve) => {
+        const listener = () => {
+          this.#pendingListeners.delete(listener);
+          resolve();
+        };
+        this.#pendingListeners.add(listener);
+      });
+      if ((await this.#db.outbox.where('room').equals(roomName).count()) === 0) return;
+      await next;
+    }
+  }
+
+  #hold(name: string, access: Access): void {
+    const held = this.#held.get(name);
+    if (held) held.count++;
+    else this.#held.set(name, { access, count: 1 });
+    this.#apply();
+  }
+
+  #release(name: string): void {
+    const held = this.#held.get(name);
+    if (!held) return;
+    if (--held.count > 0) return;
+    this.#held.delete(name);
+    if (!this.#stopped) this.#apply();
+  }
+
+  async loadOlder(spaceId: string | null): Promise<boolean> {
+    if (this.#stopped || !this.status.online) return false;
+    const spaceIds = spaceId === null ? await this.#feedSpaceIds() : [spaceId];
+    const now = new Date();
+    const open = wantedRooms(this.#db.userId, this.#me, now, this.#pendingRooms);
+    const stored = new Set((await this.#db.rooms.toCollection().primaryKeys()) as string[]);
+    const source = this.#options.months ?? fetchMonths;
+    let lists: SpaceMonth[][];
+    try {
+      lists = await Promise.all(spaceIds.map((id) => source(id)));
+    } catch (err) {
+      if (err instanceof ApiFailure && err.error === 'offline') return false;
+      throw err;
+    }
+    // The newest month each space lacks; of those, only the newest month across spaces, so
+    // that the feed fills in from the top down.
+    const candidates = spaceIds.flatMap((id, i) => {
+      const next = (lists[i] ?? [])
+        .map((m) => m.month)
+        .filter((month) => /^\d{4}-(0[1-9]|1[0-2])$/.test(month))
+        .sort()
+        .reverse()
+        .map((month) => ({ month, room: `${spaceRoom(id)}/${month}` }))
+        .find(({ room }) => !open.has(room) && !stored.has(room) && !this.#forbidden.has(room));
+      return next ? [next] : [];
+    });
+    if (candidates.length === 0) return false;
+    const newest = candidates.reduce((a, b) => (a.month >= b.month ? a : b)).month;
+    const rooms = candidates.filter((c) => c.month === newest).map((c) => c.room);
+    await Promise.all(rooms.map((room) => this.#loadMonth(room)));
+    return true;
+  }
+
+  /** The spaces whose posts are in the person's feed (see `inFeed`). */
+  async #feedSpaceIds(): Promise<string[]> {
+    const [spaces, settings] = await Promise.all([
+      this.#db.spaces.toArray(),
+      this.#db.spaceSettings.toArray()
+    ]);
+    const choice = new Map(settings.map((s) => [s.spaceId, s.choice ?? undefined]));
+    return spaces.filter((s) => inFeed(s.kind, choice.get(s.id))).map((s) => s.id);
+  }
+
+  /** Opens a month partition until it has synced and its rows are written. */
+  async #loadMonth(name: string): Promise<void> {
+    const access = roomAccess(this.#me, name);
+    if (access === undefined) return;
+    this.#hold(name, access);
+    try {
+      const room = this.#rooms.get(name);
+      if (!room) throw new ApiFailure(403, 'forbidden', `${name} may not be opened.`);
+      let timer: ReturnType<typeof setInterval> | undefined;
+      const started = Date.now();
+      const failed = new Promise<never>((_, reject) => {
+        timer = setInterval(() => {
+          if (this.#rooms.get(name) === room && Date.now() - started < LOAD_TIMEOUT_MS) return;
+          reject(new ApiFailure(0, 'load-failed', `${name} could not be loaded.`));
+        }, 200);
+      });
+      try {
+        await Promise.race([room.synced, failed]);
+      } finally {
+        clearInterval(timer);
+      }
+    } catch (err) {
+      this.#release(name);
+      // Half a month is not "on the device": forget it, so that the next attempt loads it again.
+      if (!this.#stopped && !this.#rooms.has(name)) {
+        await forgetRoomRows(this.#db, name).catch((e: unknown) => this.#failed(`forgetting ${name}`, e));
+      }
+      throw err;
+    }
+    this.#release(name);
+  }
+
   stop(): void {
     if (this.#stopped) return;
     this.#stopped = true;
+    for (const listener of this.#pendingListeners) listener();
     for (const room of this.#rooms.values()) room.stop();
     this.#rooms.clear();
     this.#pending.unsubscribe();
@@ -174,6 +368,7 @@ export class FikaSyncEngine implements SyncEngine {
     const now = new Date();
     this.#month = now.toISOString().slice(0, 7);
     const wanted = wantedRooms(this.#db.userId, this.#me, now, this.#pendingRooms);
+    for (const [name, { access }] of this.#held) if (!wanted.has(name)) wanted.set(name, access);
     for (const [name, room] of this.#rooms) {
       const access = wanted.get(name);
       if (access === undefined || this.#forbidden.has(name)) {
@@ -195,12 +390,10 @@ export class FikaSyncEngine implements SyncEngine {
 
   /** Deletes what this device holds of spaces the person may no longer read. */
   async #forgetUnreadable(me: Me): Promise<void> {
-    const readable = readableSpaceIds(me);
     try {
       const names = (await this.#db.rooms.toCollection().primaryKeys()) as string[];
       for (const name of names) {
-        const room = parseRoomName(name);
-        if (room?.kind !== 'space' || readable.has(room.spaceId) || this.#stopped) continue;
+        if (stillReadable(me, name) || this.#held.has(name) || this.#stopped) continue;
         this.#rooms.get(name)?.stop();
         this.#rooms.delete(name);
         await forgetRoomRows(this.#db, name);

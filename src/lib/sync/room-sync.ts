@@ -17,6 +17,12 @@
  *   1 (that reply carries the whole delete set). Rows recorded by another tab are confirmed by
  *   the probe that follows a connect, once this tab's document holds them; that tab sends and
  *   probes them on its own connection too.
+ *
+ * Delivery of important posts: once a room holding posts has synced with the server, every
+ * important post in it that someone else wrote and that has no reach entry of this person gets
+ * one ("it reached my device"), written here so that it happens whether or not a page shows the
+ * post. Only after a sync: an entry written from a stale copy could overwrite the one another
+ * device of theirs wrote (with its `openedAt`).
  */
 import * as Y from 'yjs';
 import { DexieYProvider } from 'y-dexie';
@@ -28,6 +34,7 @@ import type { FikaDb, OutboxRow, RoomRow } from '../data/db';
 import { materialise } from '../data/materialise';
 import { ACK_PARAM, COMMITTED_MESSAGE } from '../model/protocol';
 import { parseRoomName, type Access } from '../model/rooms';
+import { markReach, personKey, posts, reach } from '../model/space-room';
 import { confirmedByState, describeChange } from './outbox';
 import type { SyncStatus } from './sync-status.svelte';
 
@@ -64,6 +71,7 @@ export class RoomSync {
 
   readonly #ctx: RoomSyncContext;
   readonly #ownsRows: boolean;
+  readonly #holdsPosts: boolean;
   #doc: Y.Doc | null = null;
   #local: DexieYProvider | null = null;
   #ws: WebsocketProvider | null = null;
@@ -79,6 +87,11 @@ export class RoomSync {
   /** Orders local changes against full sends (the reply to the server's step 1). */
   #seq = 0;
   #fullSend: ChangeSent | null = null;
+  /** Resolves once the room has synced with the server and its rows are written. */
+  readonly synced: Promise<void>;
+  #resolveSynced: () => void = () => {};
+  /** The latest local change's outbox row being written. */
+  #recording: Promise<void> = Promise.resolve();
 
   constructor(
     readonly name: string,
@@ -88,7 +101,11 @@ export class RoomSync {
     this.access = access;
     this.#ctx = ctx;
     const room = parseRoomName(name);
-    this.#ownsRows = room?.kind === 'org' || (room?.kind === 'space' && room.month !== null);
+    this.#ownsRows = room !== null && room.kind !== 'doc';
+    this.#holdsPosts = room?.kind === 'post' || (room?.kind === 'space' && room.month !== null);
+    this.synced = new Promise((resolve) => {
+      this.#resolveSynced = resolve;
+    });
     this.#report();
     this.loaded = this.#start();
     // The engine reports failures; a rejection nobody awaits must not surface as unhandled.
@@ -137,7 +154,11 @@ export class RoomSync {
         clearTimeout(this.#materialiseTimer);
         this.#materialiseTimer = null;
       }
-      void this.#materialise().then(() => this.#report());
+      void this.#materialise().then(() => {
+        this.#deliver();
+        this.#report();
+        this.#resolveSynced();
+      });
     });
     ws.on('closed', ({ code }) => {
       this.#terminal = true;
@@ -187,8 +208,31 @@ export class RoomSync {
     if (!change) return;
     // The provider sends the update in this same turn when it is connected.
     const sent: ChangeSent = { socket: this.#ws?.wsconnected ? this.#ws.ws : null, seq: ++this.#seq };
-    void this.#record({ room: this.name, ...change, at: Date.now() }, sent);
+    this.#recording = this.#record({ room: this.name, ...change, at: Date.now() }, sent);
   };
+
+  /** Resolves once the outbox rows of the local changes made so far are written. */
+  recorded(): Promise<void> {
+    return this.#recording;
+  }
+
+  /** Writes a reach entry for each important post from someone else that has none of ours. */
+  #deliver(): void {
+    const doc = this.#doc;
+    const userId = this.#ctx.db.userId;
+    if (!this.#holdsPosts || !doc || this.#stopped || this.access !== 'write' || !this.#ws?.synced) return;
+    const due: string[] = [];
+    for (const [id, post] of posts(doc).entries()) {
+      if (!(post instanceof Y.Map) || post.get('important') !== true || post.get('authorId') === userId)
+        continue;
+      if (!reach(doc).has(personKey(id, userId))) due.push(id);
+    }
+    if (due.length === 0) return;
+    const at = Date.now();
+    doc.transact(() => {
+      for (const id of due) markReach(doc, id, userId, at, false);
+    });
+  }
 
   async #record(row: OutboxRow, sent: ChangeSent): Promise<void> {
     const { db } = this.#ctx;
@@ -257,7 +301,7 @@ export class RoomSync {
     if (this.#materialiseTimer !== null || this.#stopped) return;
     this.#materialiseTimer = setTimeout(() => {
       this.#materialiseTimer = null;
-      void this.#materialise();
+      void this.#materialise().then(() => this.#deliver());
     }, MATERIALISE_DELAY_MS);
   };
 
