@@ -68,7 +68,7 @@ export async function spacesWithSettings(db: FikaDb): Promise<SpaceWithSettings[
         ...space,
         choice,
         notify: s?.notify ?? 'mentions',
-        inFeed: inFeed(space.kind, choice ?? undefined)
+        inFeed: inFeed(space, choice ?? undefined)
       };
     })
     .sort((a, b) => byName.compare(a.name, b.name));

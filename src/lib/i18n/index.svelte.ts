@@ -80,6 +80,11 @@ class I18n {
     return this.date(time, { timeStyle: 'short' });
   }
 
+  /** A number as the language writes it ("10 000" in Swedish, "10,000" in English). */
+  number(value: number): string {
+    return new Intl.NumberFormat(this.formatLocale).format(value);
+  }
+
   /** "5 minutes ago", "i går", … relative to `now`. */
   relative(time: number | Date, now: number = Date.now()): string {
     const seconds = Math.round((+time - now) / 1000);

@@ -12,7 +12,7 @@
  *   getMap('prefs')         'notificationsReadUntil' → ms: everything before it counts as read
  */
 import type * as Y from 'yjs';
-import type { SpaceKind } from './org';
+import type { Audience, SpaceKind } from './org';
 import { replaceText } from './text';
 
 export type SpaceChoice = 'follow' | 'mute';
@@ -38,13 +38,22 @@ export function writeNote(doc: Y.Doc, next: string): void {
 }
 
 /**
- * Whether a space's posts are in the person's feed: news and project spaces are unless muted;
- * community spaces are once joined (followed).
+ * Whether a space's posts are in the person's feed. News and project spaces are, unless muted;
+ * so are communities for a set of groups (being in the group is being in the community). Open
+ * communities (for everyone) are once joined ('follow').
  */
-export function inFeed(kind: SpaceKind, choice: SpaceChoice | undefined): boolean {
+export function inFeed(
+  space: { kind: SpaceKind; audience: Audience },
+  choice: SpaceChoice | null | undefined
+): boolean {
   if (choice === 'mute') return false;
   if (choice === 'follow') return true;
-  return kind !== 'community';
+  return !isOpenCommunity(space);
+}
+
+/** An open community: anyone may join it (its audience is everyone). */
+export function isOpenCommunity(space: { kind: SpaceKind; audience: Audience }): boolean {
+  return space.kind === 'community' && space.audience === 'everyone';
 }
 
 /** Marks posts read (the first time only: the earliest time stays). */

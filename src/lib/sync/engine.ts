@@ -313,7 +313,7 @@ export class FikaSyncEngine implements SyncEngine {
       this.#db.spaceSettings.toArray()
     ]);
     const choice = new Map(settings.map((s) => [s.spaceId, s.choice ?? undefined]));
-    return spaces.filter((s) => inFeed(s.kind, choice.get(s.id))).map((s) => s.id);
+    return spaces.filter((s) => inFeed(s, choice.get(s.id))).map((s) => s.id);
   }
 
   /** Opens a month partition until it has synced and its rows are written. */

@@ -1,0 +1,163 @@
+/**
+ * The feed end to end, on the demo organisation: a targeted "must read" announcement that
+ * reaches only its groups and reports its reach, comments and reactions arriving live in
+ * another browser (also after commenting offline), and hostile post text staying inert.
+ */
+import { expect, test, type Browser, type Locator, type Page } from '@playwright/test';
+import { expectSyncState, signIn, waitForServiceWorker, type DemoPerson } from './support';
+
+async function personPage(browser: Browser, who: DemoPerson): Promise<Page> {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await signIn(page, who);
+  await expectSyncState(page, 'synced');
+  return page;
+}
+
+/** Whether `needle` occurs anywhere in the person's local database: rows and Yjs updates alike. */
+function localStoreContains(page: Page, userId: string, needle: string): Promise<boolean> {
+  return page.evaluate(
+    async ({ userId, needle }) => {
+      const db = await new Promise<IDBDatabase>((resolve, reject) => {
+        const request = indexedDB.open(`fika-${userId}`);
+        request.onsuccess = () => resolve(request.result);
+        request.onerror = () => reject(request.error);
+      });
+      const decoder = new TextDecoder();
+      const text = (value: unknown): string =>
+        value instanceof Uint8Array || value instanceof ArrayBuffer
+          ? decoder.decode(value)
+          : typeof value === 'object' && value !== null
+            ? Object.values(value).map(text).join('\n')
+            : String(value);
+      try {
+        for (const name of Array.from(db.objectStoreNames)) {
+          const values = await new Promise<unknown[]>((resolve, reject) => {
+            const request = db.transaction(name).objectStore(name).getAll();
+            request.onsuccess = () => resolve(request.result as unknown[]);
+            request.onerror = () => reject(request.error);
+          });
+          if (values.some((v) => text(v).includes(needle))) return true;
+        }
+        return false;
+      } finally {
+        db.close();
+      }
+    },
+    { userId, needle }
+  );
+}
+
+function feedArticle(page: Page | Locator, text: string) {
+  return page.getByRole('article').filter({ hasText: text });
+}
+
+test('a must-read announcement for Göteborg reaches Göteborg only, and its author sees who confirmed', async ({
+  browser
+}) => {
+  const erik = await personPage(browser, 'erik');
+  const sara = await personPage(browser, 'sara');
+  const johan = await personPage(browser, 'johan');
+
+  const text = `Brandövning i Göteborg på fredag ${Date.now()}`;
+  await erik.getByLabel('Space').selectOption({ label: 'All staff / Alla medarbetare' });
+  await erik.getByLabel(/Write a post in/).fill(text);
+  await erik.getByLabel(/Must read/).check();
+  await erik
+    .getByRole('group', { name: /Only for these groups/ })
+    .getByLabel('Göteborg')
+    .check();
+  await erik.getByRole('button', { name: 'Post', exact: true }).click();
+  await expect(feedArticle(erik, text).first()).toBeVisible();
+
+  // Sara (Göteborg) has it on top of her feed, and confirms.
+  const onTop = sara.getByRole('region', { name: 'Must read and pinned' });
+  await expect(feedArticle(onTop, text)).toBeVisible();
+  await feedArticle(onTop, text).getByRole('button', { name: 'I have read this' }).click();
+  await expect(feedArticle(sara, text).first()).toContainText('You confirmed you read this');
+
+  // Johan (Malmö) never gets it: not on screen, not in his local database.
+  await expectSyncState(johan, 'synced');
+  await johan.reload();
+  await expectSyncState(johan, 'synced');
+  await expect(
+    johan.getByRole('region', { name: 'Latest posts' }).getByRole('article').first()
+  ).toBeVisible();
+  await expect(feedArticle(johan, text)).toHaveCount(0);
+  expect(await localStoreContains(johan, 'johan', text)).toBe(false);
+  expect(await localStoreContains(sara, 'sara', text)).toBe(true);
+
+  // Erik sees the reach: Göteborg has sara, lina and oskar; one has confirmed.
+  await feedArticle(erik, text).first().getByRole('link', { name: /Reach/ }).click();
+  const reach = erik.getByRole('region', { name: 'Reach' });
+  await expect(reach.getByTestId('reach-confirmed')).toHaveText('1 of 3');
+  await expect(reach.getByRole('listitem')).toHaveText(['Lina Ahmadi', 'Oskar Lund']);
+
+  for (const page of [erik, sara, johan]) await page.context().close();
+});
+
+test('comments and reactions appear live in another browser, also after commenting offline', async ({
+  browser
+}) => {
+  const erik = await personPage(browser, 'erik');
+  const sara = await personPage(browser, 'sara');
+  await waitForServiceWorker(sara);
+
+  const welcome = 'Välkommen till Fika!';
+  await feedArticle(erik, welcome)
+    .first()
+    .getByRole('link', { name: /comment/i })
+    .click();
+  await feedArticle(sara, welcome)
+    .first()
+    .getByRole('link', { name: /comment/i })
+    .click();
+  await expect(erik.getByRole('heading', { name: /comment/ })).toBeVisible();
+
+  const comment = `Tack för infon ${Date.now()}`;
+  await sara.getByLabel('Write a comment').fill(comment);
+  await sara.getByRole('button', { name: 'Comment', exact: true }).click();
+  const insightful = (page: Page) => page.getByRole('button', { name: /^Insightful: / });
+  await expect(insightful(erik)).toHaveAccessibleName('Insightful: 0');
+  await insightful(sara).click();
+  // Live: on erik's screen within a second of sara's action.
+  await expect(erik.getByText(comment)).toBeVisible({ timeout: 1000 });
+  await expect(insightful(erik)).toHaveAccessibleName('Insightful: 1', { timeout: 1000 });
+
+  await sara.context().setOffline(true);
+  await expectSyncState(sara, 'offline');
+  const offline = `Skrivet utan nät ${Date.now()}`;
+  await sara.getByLabel('Write a comment').fill(offline);
+  await sara.getByRole('button', { name: 'Comment', exact: true }).click();
+  await expect(sara.getByText(offline)).toBeVisible();
+  await erik.waitForTimeout(500);
+  await expect(erik.getByText(offline)).toHaveCount(0);
+  await sara.context().setOffline(false);
+  await expectSyncState(sara, 'synced');
+  await expect(erik.getByText(offline)).toBeVisible();
+
+  for (const page of [erik, sara]) await page.context().close();
+});
+
+test('script, HTML and javascript: links in a post stay inert text', async ({ browser }) => {
+  const sara = await personPage(browser, 'sara');
+  const marker = `xss-${Date.now()}`;
+  const payload = `${marker} <img src=x onerror="window.__xss=1"><script>window.__xss=2</script> [click me](javascript:window.__xss=3) **bold**`;
+  await sara.getByLabel('Space').selectOption({ label: 'Göteborg office' });
+  await sara.getByLabel(/Write a post in/).fill(payload);
+  await sara.getByRole('button', { name: 'Post', exact: true }).click();
+  const post = feedArticle(sara, marker).first();
+  await expect(post).toBeVisible();
+  await expect(post).toContainText('<img src=x onerror="window.__xss=1">');
+  await expect(post).toContainText('<script>window.__xss=2</script>');
+  await expect(post.locator('.markdown img, .markdown script')).toHaveCount(0);
+  await expect(post.getByRole('link', { name: 'click me' })).toHaveCount(0);
+  await expect(post.locator('.markdown strong')).toHaveText('bold');
+  expect(await sara.evaluate(() => (window as unknown as { __xss?: number }).__xss)).toBeUndefined();
+
+  // An empty post is refused with a message.
+  await sara.getByLabel(/Write a post in/).fill('   ');
+  await sara.getByRole('button', { name: 'Post', exact: true }).click();
+  await expect(sara.getByRole('alert').filter({ hasText: 'Write something before posting.' })).toBeVisible();
+  await sara.context().close();
+});
