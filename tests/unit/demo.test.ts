@@ -1,8 +1,10 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parseRoomName } from '../../src/lib/model/rooms';
-import { DEMO_PASSWORD, DEMO_SIGN_INS, demoEmail, seedDemo } from '../../sync-server/src/demo';
+import { DEMO_PASSWORD, DEMO_SIGN_INS, demoEmail, seedDemo, wipeDemoData } from '../../sync-server/src/demo';
 import { hashPassword } from '../../sync-server/src/passwords';
-import { FAST_SCRYPT, createTestOrg, type TestOrg } from '../factories';
+import { FAST_SCRYPT, createTestOrg, removeDir, tempDataDir, type TestOrg } from '../factories';
 
 describe('demo organisation', () => {
   let t: TestOrg;
@@ -42,5 +44,16 @@ describe('demo organisation', () => {
     expect(can('johan', 'doc/travel-policy')).toBe('read');
     expect(org.directory().spaces.map((s) => s.id)).toEqual(['all-staff', 'it-help']);
     expect(org.findCredentials(demoEmail('sara'))?.passwordHash).toBe(passwordHash);
+  });
+
+  it("wipes the demo's database, journal and uploaded images, and nothing else", () => {
+    const dir = tempDataDir();
+    const files = ['fika.sqlite', 'fika.sqlite-wal', 'fika.sqlite-shm', 'fika.journal', 'notes.txt'];
+    for (const file of files) fs.writeFileSync(path.join(dir, file), 'x');
+    fs.mkdirSync(path.join(dir, 'uploads', 'tmp'), { recursive: true });
+    fs.writeFileSync(path.join(dir, 'uploads', 'image-1'), 'x');
+    wipeDemoData(dir);
+    expect(fs.readdirSync(dir)).toEqual(['notes.txt']);
+    removeDir(dir);
   });
 });
