@@ -6,7 +6,12 @@ import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { addPost, posts } from '../../src/lib/model/space-room';
+import { spaceMonthRoom } from '../../src/lib/model/rooms';
+import { addPost, posts, reach, reads } from '../../src/lib/model/space-room';
+import { DEMO_PASSWORD, seedDemo } from '../../sync-server/src/demo';
+import { seedDemoContent } from '../../sync-server/src/demo-content';
+import { hashPassword } from '../../sync-server/src/passwords';
+import { FAST_SCRYPT } from '../factories';
 import type { Group, Space } from '../../sync-server/src/org';
 import {
   connect,
@@ -434,5 +439,49 @@ describe('image uploads', () => {
     expect(staff.status).toBe(403);
     expect((await upload(f, f.erik.token, png, 'image/png', 'all-staff')).status).toBe(201);
     expect((await upload(f, null as unknown as string, png, 'image/png', 'all-staff')).status).toBe(401);
+  });
+});
+
+describe('demo content', () => {
+  it('targets the Stockholm announcement at Stockholm only and confirms the all-staff one', async () => {
+    const s = await server();
+    await seedDemo(s.org, { passwordHash: await hashPassword(DEMO_PASSWORD, FAST_SCRYPT) });
+    const now = Date.now();
+    seedDemoContent(s, now);
+    const token = (id: string) => s.auth.createSession(id, 'test').token;
+    const postRooms = async (id: string) =>
+      ((await call(s, token(id), 'GET', '/api/me')).json.rooms as { kind: string; room: string }[]).filter(
+        (r) => r.kind === 'post'
+      );
+
+    const [targeted] = await postRooms('elin');
+    expect(targeted).toMatchObject({ kind: 'post', spaceId: 'all-staff' });
+    for (const id of ['erik', 'astrid', 'nils']) expect(await postRooms(id)).toEqual([targeted]);
+    for (const id of ['sara', 'johan', 'lina']) expect(await postRooms(id)).toEqual([]);
+    const refused = rawConnect(s, targeted!.room, token('sara'));
+    expect((await withTimeout(refused.closed, 3000, 'refusal')).code).toBe(4403);
+    expect(refused.messages).toHaveLength(0);
+
+    const elin = client(s, targeted!.room, token('elin'));
+    await synced(elin);
+    const post = [...posts(elin.doc).values()][0]!;
+    expect(post.get('authorId')).toBe('erik');
+    expect(post.get('important')).toBe(true);
+    expect(post.get('targetGroupIds')).toEqual(['stockholm']);
+    expect([...reads(elin.doc).values()].map((r) => r.userId).sort()).toEqual(['astrid', 'elin']);
+
+    // The seventh demo post, a day old (each post is a minute older than the one before it).
+    const month = client(
+      s,
+      spaceMonthRoom('all-staff', new Date(now - 24 * 3600 * 1000 - 6 * 60_000)),
+      token('sara')
+    );
+    await synced(month);
+    const important = [...posts(month.doc).values()].filter((p) => p.get('important') === true);
+    expect(important).toHaveLength(1);
+    const id = important[0]!.get('id') as string;
+    const confirmed = [...reads(month.doc).values()].filter((r) => r.postId === id).map((r) => r.userId);
+    expect(confirmed.sort()).toEqual(['astrid', 'maria', 'nils', 'sara']);
+    expect([...reach(month.doc).values()].filter((r) => r.postId === id && r.openedAt)).toHaveLength(4);
   });
 });
