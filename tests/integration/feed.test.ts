@@ -23,7 +23,7 @@ import {
   type Client,
   type TestServer
 } from '../support/server';
-import { SVG, makeJpeg, makePng, pngHeaderOnly } from '../support/images';
+import { GIF_1X1, SVG, WEBP_1X1, makeJpeg, makePng, pngHeaderOnly } from '../support/images';
 
 const cleanups: Array<() => unknown> = [];
 afterEach(async () => {
@@ -304,7 +304,7 @@ describe('month partitions', () => {
 });
 
 describe('image uploads', () => {
-  const upload = (f: FeedOrg, token: string, body: Buffer, type: string, space = 'goteborg-office') =>
+  const upload = (f: FeedOrg, token: string | null, body: Buffer, type: string, space = 'goteborg-office') =>
     call(f.s, token, 'POST', `/api/spaces/${space}/images`, { body, type });
 
   it('accepts PNG and JPEG with their dimensions and serves them to the space only', async () => {
@@ -322,7 +322,16 @@ describe('image uploads', () => {
     const jpeg = await upload(f, f.sara.token, makeJpeg(20, 11), 'image/jpeg');
     expect(jpeg.status).toBe(201);
     expect(jpeg.json).toMatchObject({ type: 'image/jpeg', width: 20, height: 11 });
-    expect(uploadedFiles(f.s)).toEqual([stored.json.id, jpeg.json.id].sort());
+    for (const [body, type] of [
+      [GIF_1X1, 'image/gif'],
+      [WEBP_1X1, 'image/webp']
+    ] as const) {
+      const res = await upload(f, f.sara.token, body, type);
+      expect(res.status, type).toBe(201);
+      expect(res.json).toMatchObject({ type, width: 1, height: 1, bytes: body.length });
+    }
+    expect(uploadedFiles(f.s)).toHaveLength(4);
+    expect(uploadedFiles(f.s)).toEqual(expect.arrayContaining([stored.json.id, jpeg.json.id]));
 
     const read = await call(f.s, f.astrid.token, 'GET', `/api/uploads/${stored.json.id}`);
     expect(read.status).toBe(200);
@@ -438,7 +447,7 @@ describe('image uploads', () => {
     const staff = await upload(f, f.sara.token, png, 'image/png', 'all-staff');
     expect(staff.status).toBe(403);
     expect((await upload(f, f.erik.token, png, 'image/png', 'all-staff')).status).toBe(201);
-    expect((await upload(f, null as unknown as string, png, 'image/png', 'all-staff')).status).toBe(401);
+    expect((await upload(f, null, png, 'image/png', 'all-staff')).status).toBe(401);
   });
 });
 
