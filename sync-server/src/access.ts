@@ -6,12 +6,27 @@
  * manage the organisation but get no extra read access to content: a space's posts and
  * documents reach only devices of the space's audience.
  */
-import { docRoom, orgRoom, spaceRoom, userRoom, type Access, type Room } from '../../src/lib/model/rooms';
+import {
+  docRoom,
+  orgRoom,
+  postRoom,
+  spaceRoom,
+  userRoom,
+  type Access,
+  type Room
+} from '../../src/lib/model/rooms';
 import type { ReadableRoom, User } from './org-types';
 import type { OrgStatements } from './org-queries';
 
-function canSeeSpace(stmts: OrgStatements, user: User, spaceId: string): boolean {
+export function canSeeSpace(stmts: OrgStatements, user: User, spaceId: string): boolean {
   return stmts.spaceVisible.get({ spaceId, userId: user.id })?.visible === 1;
+}
+
+/** Admins and editors in a space's audience manage its content (targeted posts, pins, reach). */
+export function canManageSpace(stmts: OrgStatements, user: User, spaceId: string): boolean {
+  return (
+    user.active && (user.role === 'admin' || user.role === 'editor') && canSeeSpace(stmts, user, spaceId)
+  );
 }
 
 /**
@@ -32,8 +47,11 @@ export function roomAccess(stmts: OrgStatements, user: User, room: Room): Access
       // under the posting policy is the room's validation rules' business, not access.
       return canSeeSpace(stmts, user, room.spaceId) ? 'write' : null;
     case 'post':
-      // Targeted posts come with the feed's API; until then no one reads such a room.
-      return null;
+      // A targeted post reaches people who see its space and are in one of its target groups,
+      // and its author while they see the space; nobody else, admins included.
+      return stmts.targetedPostVisible.get({ postId: room.postId, spaceId: room.spaceId, userId: user.id })
+        ? 'write'
+        : null;
     case 'doc': {
       const doc = stmts.docById.get(room.docId);
       if (!doc || !canSeeSpace(stmts, user, doc.space_id)) return null;
@@ -56,6 +74,15 @@ export function readableRooms(stmts: OrgStatements, user: User): ReadableRoom[] 
   ];
   for (const row of stmts.spacesFor.all({ userId: user.id })) {
     rooms.push({ room: spaceRoom(row.id), access: 'write', kind: 'space', spaceId: row.id });
+  }
+  for (const post of stmts.targetedPostsFor.all({ userId: user.id })) {
+    rooms.push({
+      room: postRoom(post.space_id, post.id),
+      access: 'write',
+      kind: 'post',
+      spaceId: post.space_id,
+      postId: post.id
+    });
   }
   const privileged = user.role === 'admin' || user.role === 'editor';
   for (const doc of stmts.docsFor.all({ userId: user.id })) {

@@ -4,6 +4,7 @@
  * length limit, so nothing unbounded reaches the database.
  */
 import { ROOM_ID_PATTERN } from '../../src/lib/model/rooms';
+import { PostLimits } from '../../src/lib/model/space-room';
 import {
   AUDIENCES,
   GROUP_KINDS,
@@ -146,3 +147,24 @@ export interface MemberParams {
   userId: string;
 }
 export const memberParams = object({ id, userId: id }, ['id', 'userId']);
+
+export interface SpaceParams {
+  spaceId: string;
+}
+export const spaceParams = object({ spaceId: id }, ['spaceId']);
+
+export interface PostParams {
+  spaceId: string;
+  postId: string;
+}
+export const postParams = object({ spaceId: id, postId: id }, ['spaceId', 'postId']);
+
+export interface TargetedPostBody {
+  groupIds: string[];
+}
+export const targetedPostBody = object(
+  {
+    groupIds: { type: 'array', items: id, minItems: 1, maxItems: PostLimits.targetGroups, uniqueItems: true }
+  },
+  ['groupIds']
+);

@@ -1,6 +1,7 @@
 /**
  * The JSON API under `/api`: first-run set-up, sign-in and sessions, the signed-in person's
- * view (`/api/me`), and the admin's management of people, groups and spaces.
+ * view (`/api/me`), the admin's management of people, groups and spaces (api-admin.ts), and
+ * the feed's targeted posts, month partitions and images (api-feed.ts).
  *
  * Contract for every reply that is not a success: `{ error: 'machine-reason', message: 'Human
  * sentence.' }` with a fitting status. Bodies are validated with JSON schemas by a strict Ajv
@@ -31,6 +32,7 @@ import { OrgError, type Org, type OrgErrorReason, type User } from './org';
 import { hashPassword } from './passwords';
 import * as schemas from './api-schemas';
 import { registerAdminRoutes } from './api-admin';
+import { registerFeedRoutes, type FeedDeps } from './api-feed';
 import { ApiError } from './api-error';
 
 export { ApiError };
@@ -40,6 +42,10 @@ export interface ApiDeps {
   auth: Auth;
   config: Config;
   events: ServerEvents;
+  /** Image files and their records. */
+  uploads: FeedDeps['uploads'];
+  /** The stored rooms (month partitions of spaces). */
+  rooms: FeedDeps['rooms'];
 }
 
 /** Largest request body accepted under /api. */
@@ -52,6 +58,7 @@ const ORG_ERROR_STATUS: Record<OrgErrorReason, [number, string]> = {
   'id-taken': [409, 'id-taken'],
   'group-exists': [409, 'group-exists'],
   'invalid-audience': [400, 'invalid-audience'],
+  'invalid-target': [400, 'invalid-target'],
   'last-admin': [409, 'last-admin'],
   'already-set-up': [409, 'already-set-up']
 };
@@ -91,7 +98,7 @@ export async function registerApi<L extends FastifyBaseLogger>(
   app: FastifyInstance<RawServerDefault, RawRequestDefaultExpression, RawReplyDefaultExpression, L>,
   deps: ApiDeps
 ): Promise<void> {
-  const { org, auth, config } = deps;
+  const { org, auth, config, uploads, rooms } = deps;
   if (!app.hasReplyDecorator('setCookie')) await app.register(fastifyCookie);
   const ajv = createAjv();
   const contexts = new WeakMap<FastifyRequest, AuthContext>();
@@ -289,6 +296,7 @@ export async function registerApi<L extends FastifyBaseLogger>(
       );
 
       registerAdminRoutes(api, { org, auth, adminOnly, authOf });
+      registerFeedRoutes(api, { org, uploads, rooms, signedInOnly, authOf });
     },
     { prefix: '/api' }
   );

@@ -43,6 +43,8 @@ export interface Config {
   journalDrainMs: number;
   loginMaxFailures: number;
   loginWindowMs: number;
+  /** Largest image accepted by an upload, in bytes. */
+  maxImageBytes: number;
 }
 
 type Env = Record<string, string | undefined>;
@@ -113,6 +115,7 @@ export function loadConfig(env: Env = process.env, opts: { demo?: boolean } = {}
     checkpointMs: int(env, 'FIKA_CHECKPOINT_MS', 1000, 0, 3_600_000),
     journalDrainMs: int(env, 'FIKA_JOURNAL_DRAIN_MS', 100, 0, 10_000),
     loginMaxFailures: int(env, 'FIKA_LOGIN_MAX_FAILURES', 10, 1, 1000),
-    loginWindowMs: int(env, 'FIKA_LOGIN_WINDOW_MINUTES', 15, 1, 24 * 60) * 60 * 1000
+    loginWindowMs: int(env, 'FIKA_LOGIN_WINDOW_MINUTES', 15, 1, 24 * 60) * 60 * 1000,
+    maxImageBytes: int(env, 'FIKA_MAX_IMAGE_BYTES', 10 * MiB, 1024, 256 * MiB)
   };
 }

@@ -115,6 +115,35 @@ const migrations: string[] = [
     user_id TEXT NOT NULL,
     PRIMARY KEY (room, client)
   ) WITHOUT ROWID;
+  `,
+  // 4: the feed: targeted posts (a post room's audience: chosen groups within its space) and
+  // uploaded images (the files are in <dataDir>/uploads; these rows say whose and where).
+  `
+  CREATE TABLE targeted_posts (
+    id TEXT PRIMARY KEY,
+    space_id TEXT NOT NULL REFERENCES spaces(id) ON DELETE CASCADE,
+    author_id TEXT NOT NULL REFERENCES users(id),
+    created_at INTEGER NOT NULL
+  );
+  CREATE INDEX targeted_posts_space ON targeted_posts(space_id);
+  CREATE TABLE targeted_post_groups (
+    post_id TEXT NOT NULL REFERENCES targeted_posts(id) ON DELETE CASCADE,
+    group_id TEXT NOT NULL REFERENCES groups(id) ON DELETE CASCADE,
+    PRIMARY KEY (post_id, group_id)
+  );
+  CREATE INDEX targeted_post_groups_group ON targeted_post_groups(group_id);
+  CREATE TABLE uploads (
+    id TEXT PRIMARY KEY,
+    space_id TEXT NOT NULL REFERENCES spaces(id) ON DELETE CASCADE,
+    owner_id TEXT NOT NULL REFERENCES users(id),
+    type TEXT NOT NULL CHECK (type IN ('image/png', 'image/jpeg', 'image/webp', 'image/gif')),
+    bytes INTEGER NOT NULL CHECK (bytes > 0),
+    width INTEGER NOT NULL CHECK (width > 0),
+    height INTEGER NOT NULL CHECK (height > 0),
+    sha256 TEXT NOT NULL,
+    created_at INTEGER NOT NULL
+  );
+  CREATE INDEX uploads_space ON uploads(space_id);
   `
 ];
 

@@ -3,14 +3,27 @@
  * content is written with a Yjs client id of their own, as their own device would, and that id is
  * recorded as theirs in each room (owners.ts), so the content belongs to them under the
  * ownership rules.
+ *
+ * Two important announcements show the feed's "must read" posts: one to all staff, and one
+ * targeted at Stockholm, which lives in its own room (`post/all-staff/<id>`), registered with
+ * its target so that it reaches only Stockholm's devices (not Sara's in Göteborg, nor Johan's in
+ * Malmö). Whoever confirmed reading one has also opened it, so their reach says so too.
  */
 import { randomInt } from 'node:crypto';
 import * as Y from 'yjs';
-import { spaceMonthRoom } from '../../src/lib/model/rooms';
-import { addComment, addPost, confirmRead, react, type Reaction } from '../../src/lib/model/space-room';
+import { postRoom, spaceMonthRoom } from '../../src/lib/model/rooms';
+import {
+  addComment,
+  addPost,
+  confirmRead,
+  markReach,
+  react,
+  type Reaction
+} from '../../src/lib/model/space-room';
 import { SqliteUpdateStore } from './persistence';
 import { ClientOwners, type OwnerRecord } from './owners';
 import type { Db } from './db';
+import type { Org } from './org';
 
 interface DemoPost {
   space: string;
@@ -20,6 +33,10 @@ interface DemoPost {
   comments?: { author: string; text: string; replyTo?: number }[];
   reactions?: [string, Reaction][];
   reads?: string[];
+  /** A "must read" announcement. */
+  important?: boolean;
+  /** Targeted at these groups: the post gets a room of its own, registered with them. */
+  targetGroupIds?: string[];
 }
 
 const POSTS: DemoPost[] = [
@@ -78,11 +95,31 @@ const POSTS: DemoPost[] = [
     daysAgo: 5,
     text: 'Status: the new racking for hall B is delivered. Installation starts week 50.\n- Hall B: on track\n- Conveyor: waiting for supplier',
     reactions: [['oskar', 'insightful']]
+  },
+  {
+    space: 'all-staff',
+    author: 'erik',
+    daysAgo: 1,
+    important: true,
+    text: '**Viktigt: nya passerkort från 1 december.** De gamla korten slutar fungera den dagen – hämta ditt nya i receptionen.\n\n**Important: new access cards from 1 December.** The old cards stop working that day; collect yours at reception.',
+    reads: ['astrid', 'sara', 'nils', 'maria']
+  },
+  {
+    space: 'all-staff',
+    author: 'erik',
+    daysAgo: 0,
+    important: true,
+    targetGroupIds: ['stockholm'],
+    text: '**Brandövning på Stockholmskontoret torsdag kl. 10.** Samling på parkeringen.\n\n**Fire drill at the Stockholm office on Thursday at 10:00.** We gather in the car park.',
+    reads: ['astrid', 'elin']
   }
 ];
 
-/** Writes the demo content straight into storage; call before any client connects. */
-export function seedDemoContent(server: { db: Db }, now = Date.now()): void {
+/**
+ * Writes the demo content straight into storage, and registers its targeted posts; call after
+ * seedDemo (the people and groups must exist) and before any client connects.
+ */
+export function seedDemoContent(server: { db: Db; org: Org }, now = Date.now()): void {
   const store = new SqliteUpdateStore(server.db);
   const docs = new Map<string, Y.Doc>();
   const clientIds = new Map<string, number>();
@@ -100,16 +137,33 @@ export function seedDemoContent(server: { db: Db }, now = Date.now()): void {
   };
   POSTS.forEach((post, i) => {
     const createdAt = now - post.daysAgo * 24 * 3600 * 1000 - i * 60_000;
-    const room = spaceMonthRoom(post.space, new Date(createdAt));
+    const postId = `demo-${i + 1}`;
+    const targeted = post.targetGroupIds !== undefined;
+    if (targeted) {
+      server.org.createTargetedPost({
+        id: postId,
+        spaceId: post.space,
+        authorId: post.author,
+        groupIds: post.targetGroupIds!,
+        createdAt
+      });
+    }
+    const room = targeted ? postRoom(post.space, postId) : spaceMonthRoom(post.space, new Date(createdAt));
     let doc = docs.get(room);
     if (!doc) {
       doc = new Y.Doc();
       docs.set(room, doc);
     }
     const d = doc;
-    const postId = `demo-${i + 1}`;
     as(d, room, post.author, () =>
-      addPost(d, { id: postId, authorId: post.author, createdAt, text: post.text })
+      addPost(d, {
+        id: postId,
+        authorId: post.author,
+        createdAt,
+        text: post.text,
+        important: post.important,
+        targetGroupIds: post.targetGroupIds
+      })
     );
     (post.comments ?? []).forEach((c, j) => {
       const parentId = c.replyTo === undefined ? null : `${postId}-c${c.replyTo + 1}`;
@@ -128,7 +182,10 @@ export function seedDemoContent(server: { db: Db }, now = Date.now()): void {
       as(d, room, person, () => react(d, postId, person, reaction, createdAt + 300_000));
     }
     for (const person of post.reads ?? []) {
-      as(d, room, person, () => confirmRead(d, postId, person, createdAt + 400_000));
+      as(d, room, person, () => {
+        if (post.important) markReach(d, postId, person, createdAt + 350_000, true);
+        confirmRead(d, postId, person, createdAt + 400_000);
+      });
     }
   });
   // Owners first, as the server records a claim before the update that makes it.

@@ -6,8 +6,12 @@
  * Everyone signs in with DEMO_PASSWORD. It is hashed once and the hash reused, so seeding
  * costs one scrypt instead of one per person.
  */
+import fs from 'node:fs';
+import path from 'node:path';
 import type { GroupKind, NewSpace, Org, Role } from './org';
 import { hashPassword } from './passwords';
+import { JOURNAL_FILE } from './journal';
+import { UPLOADS_DIR } from './uploads';
 
 export const DEMO_ORGANISATION = 'Norrsken Logistik AB';
 export const DEMO_PASSWORD = 'fika-demo';
@@ -178,6 +182,17 @@ const SPACES: (NewSpace & { id: string })[] = [
     kioskVisible: false
   }
 ];
+
+/**
+ * Removes the demo's stored data from its data dir: the database with its journal, and the
+ * uploaded images whose records it held. Only Fika's own files; anything else there stays.
+ */
+export function wipeDemoData(dataDir: string): void {
+  for (const file of ['fika.sqlite', 'fika.sqlite-wal', 'fika.sqlite-shm', JOURNAL_FILE]) {
+    fs.rmSync(path.join(dataDir, file), { force: true });
+  }
+  fs.rmSync(path.join(dataDir, UPLOADS_DIR), { recursive: true, force: true });
+}
 
 export const demoEmail = (id: string): string => `${id}@demo.example`;
 

@@ -1,14 +1,11 @@
 /**
  * Start-up: `npm start` (or `npm run demo` for the seeded demo organisation on its own data dir).
  */
-import fs from 'node:fs';
-import path from 'node:path';
 import { ConfigError, loadConfig } from './config';
 import { createLogger } from './logger';
 import { createServer } from './server';
-import { DEMO_PASSWORD, DEMO_SIGN_INS, seedDemo } from './demo';
+import { DEMO_PASSWORD, DEMO_SIGN_INS, seedDemo, wipeDemoData } from './demo';
 import { seedDemoContent } from './demo-content';
-import { JOURNAL_FILE } from './journal';
 
 async function main(): Promise<void> {
   const demo = process.argv.includes('--demo');
@@ -24,10 +21,8 @@ async function main(): Promise<void> {
   }
   const log = createLogger(config.logLevel);
   if (demo) {
-    // The demo database is wiped and seeded anew on each start (only Fika's own files).
-    for (const file of ['fika.sqlite', 'fika.sqlite-wal', 'fika.sqlite-shm', JOURNAL_FILE]) {
-      fs.rmSync(path.join(config.dataDir, file), { force: true });
-    }
+    // The demo is wiped and seeded anew on each start.
+    wipeDemoData(config.dataDir);
   }
   const server = await createServer({ ...config, logger: log });
   if (demo) {

@@ -27,10 +27,23 @@ export interface SpaceRow {
 const USER_COLUMNS = 'u.id, u.email, u.name, u.title, u.role, u.active';
 const SPACE_COLUMNS = 's.id, s.name, s.description, s.kind, s.audience, s.posting_policy, s.kiosk_visible';
 
-/** SQL condition: space `s` is visible to the person bound as `@userId`. One definition for every query. */
-const VISIBLE_TO_USER = `(s.audience = 'everyone' OR EXISTS (
+/**
+ * SQL condition: space `s` is visible to the person whose id is the SQL expression `person`
+ * (a parameter such as `@userId`, or a column such as `u.id`). One definition for every query.
+ */
+const visibleTo = (person: string) => `(s.audience = 'everyone' OR EXISTS (
   SELECT 1 FROM space_audience sa JOIN memberships m ON m.group_id = sa.group_id
-  WHERE sa.space_id = s.id AND m.user_id = @userId))`;
+  WHERE sa.space_id = s.id AND m.user_id = ${person}))`;
+
+const VISIBLE_TO_USER = visibleTo('@userId');
+
+/**
+ * SQL condition: targeted post `tp` (whose space is `s`) reaches the person `person`: they see
+ * the space and either wrote the post or belong to one of its target groups.
+ */
+const TARGETED_TO = (person: string) => `(${visibleTo(person)} AND (tp.author_id = ${person} OR EXISTS (
+  SELECT 1 FROM targeted_post_groups tg JOIN memberships m ON m.group_id = tg.group_id
+  WHERE tg.post_id = tp.id AND m.user_id = ${person})))`;
 
 export const toUser = (row: UserRow): User => ({
   id: row.id,
@@ -106,6 +119,32 @@ export function prepareOrgStatements(db: Db) {
        ) AS editor
        FROM documents d JOIN spaces s ON s.id = d.space_id
        WHERE ${VISIBLE_TO_USER} ORDER BY d.space_id, d.id`
+    ),
+    targetedPostById: db.prepare<
+      [string],
+      { id: string; space_id: string; author_id: string; created_at: number }
+    >('SELECT id, space_id, author_id, created_at FROM targeted_posts WHERE id = ?'),
+    targetedPostGroups: db.prepare<[string], { group_id: string }>(
+      'SELECT group_id FROM targeted_post_groups WHERE post_id = ? ORDER BY group_id'
+    ),
+    targetedPostVisible: db.prepare<{ postId: string; spaceId: string; userId: string }, { id: string }>(
+      `SELECT tp.id FROM targeted_posts tp JOIN spaces s ON s.id = tp.space_id
+       WHERE tp.id = @postId AND tp.space_id = @spaceId AND ${TARGETED_TO('@userId')}`
+    ),
+    targetedPostsFor: db.prepare<{ userId: string }, { id: string; space_id: string }>(
+      `SELECT tp.id, tp.space_id FROM targeted_posts tp JOIN spaces s ON s.id = tp.space_id
+       WHERE ${TARGETED_TO('@userId')} ORDER BY tp.space_id, tp.created_at, tp.id`
+    ),
+    targetedPostAudience: db.prepare<{ postId: string }, { id: string }>(
+      `SELECT u.id FROM users u, targeted_posts tp JOIN spaces s ON s.id = tp.space_id
+       WHERE tp.id = @postId AND u.active = 1 AND ${visibleTo('u.id')} AND EXISTS (
+         SELECT 1 FROM targeted_post_groups tg JOIN memberships m ON m.group_id = tg.group_id
+         WHERE tg.post_id = tp.id AND m.user_id = u.id)
+       ORDER BY u.id`
+    ),
+    spaceAudience: db.prepare<{ spaceId: string }, { id: string }>(
+      `SELECT u.id FROM users u, spaces s
+       WHERE s.id = @spaceId AND u.active = 1 AND ${visibleTo('u.id')} ORDER BY u.id`
     ),
     getSetting: db.prepare<[string], { value: string }>('SELECT value FROM settings WHERE key = ?'),
     setSetting: db.prepare(

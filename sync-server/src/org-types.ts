@@ -67,6 +67,7 @@ export type OrgErrorReason =
   | 'id-taken'
   | 'group-exists'
   | 'invalid-audience'
+  | 'invalid-target'
   | 'last-admin'
   | 'already-set-up';
 

@@ -1,8 +1,8 @@
 /**
  * The organisation, server-authoritative in SQLite: people, groups, memberships and settings
- * here, on top of spaces and documents (org-spaces.ts) and the shared base (org-base.ts). Who
- * may read or write each room is decided in access.ts from the same tables; the SQL is in
- * org-queries.ts.
+ * here, on top of targeted posts (org-posts.ts), spaces and documents (org-spaces.ts) and the
+ * shared base (org-base.ts). Who may read or write each room is decided in access.ts from
+ * the same tables; the SQL is in org-queries.ts.
  *
  * Every mutation that can change the directory or anyone's access emits `org-changed` (after
  * its transaction commits); deactivating someone or changing a role also emits
@@ -26,12 +26,13 @@ import {
 import { checkId, normaliseEmail, oneOf, text } from './org-types';
 import { readableRooms, roomAccess } from './access';
 import { toUser } from './org-queries';
-import { OrgSpaces } from './org-spaces';
+import { OrgPosts } from './org-posts';
 
 export * from './org-types';
 export { toUser } from './org-queries';
+export type { NewTargetedPost, TargetedPost } from './org-posts';
 
-export class Org extends OrgSpaces {
+export class Org extends OrgPosts {
   // ---- people ----
 
   userCount(): number {

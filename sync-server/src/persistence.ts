@@ -20,8 +20,16 @@ export interface PendingWrite {
   update: Uint8Array;
 }
 
+/** A room that has stored updates, and when it was last written (or merged). */
+export interface StoredRoomInfo {
+  room: string;
+  updatedAt: number;
+}
+
 export interface UpdateStore {
   load(room: string): StoredRoom;
+  /** The rooms whose names start with `prefix` that have anything stored, in name order. */
+  roomsWithPrefix(prefix: string): StoredRoomInfo[];
   /** Commits all writes in one transaction; throws when nothing was committed. */
   commit(writes: readonly PendingWrite[]): void;
   /** Replaces every stored update of the room with `state` (its merged state) in one transaction. */
@@ -34,6 +42,7 @@ export class SqliteUpdateStore implements UpdateStore {
   private readonly selectRoom;
   private readonly insert;
   private readonly deleteRoom;
+  private readonly selectRooms;
   private readonly commitTx;
   private readonly replaceTx;
 
@@ -45,6 +54,12 @@ export class SqliteUpdateStore implements UpdateStore {
       'INSERT INTO room_updates (room, data, created_at) VALUES (?, ?, ?)'
     );
     this.deleteRoom = db.prepare<[string]>('DELETE FROM room_updates WHERE room = ?');
+    // A range on the (room, id) index: every name from the prefix up to, not including, the
+    // prefix with its last character's successor.
+    this.selectRooms = db.prepare<[string, string], { room: string; updated_at: number }>(
+      `SELECT room, MAX(created_at) AS updated_at FROM room_updates
+       WHERE room >= ? AND room < ? GROUP BY room ORDER BY room`
+    );
     this.commitTx = db.transaction((writes: readonly PendingWrite[]) => {
       const now = Date.now();
       for (const w of writes) this.insert.run(w.room, w.update, now);
@@ -58,6 +73,12 @@ export class SqliteUpdateStore implements UpdateStore {
   load(room: string): StoredRoom {
     const rows = this.selectRoom.all(room);
     return { updates: rows.map((r) => new Uint8Array(r.data.buffer, r.data.byteOffset, r.data.byteLength)) };
+  }
+
+  roomsWithPrefix(prefix: string): StoredRoomInfo[] {
+    if (prefix.length === 0) throw new Error('roomsWithPrefix needs a prefix');
+    const end = prefix.slice(0, -1) + String.fromCharCode(prefix.charCodeAt(prefix.length - 1) + 1);
+    return this.selectRooms.all(prefix, end).map((r) => ({ room: r.room, updatedAt: r.updated_at }));
   }
 
   commit(writes: readonly PendingWrite[]): void {
@@ -101,6 +122,11 @@ export class JournaledStore implements UpdateStore {
   load(room: string): StoredRoom {
     this.drain();
     return this.sqlite.load(room);
+  }
+
+  roomsWithPrefix(prefix: string): StoredRoomInfo[] {
+    this.drain();
+    return this.sqlite.roomsWithPrefix(prefix);
   }
 
   commit(writes: readonly PendingWrite[]): void {

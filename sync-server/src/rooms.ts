@@ -18,7 +18,7 @@ import type { Room } from '../../src/lib/model/rooms';
 import { CloseCodes, type CloseCode } from '../../src/lib/model/close-codes';
 import type { Logger } from './logger';
 import type { Metrics } from './metrics';
-import type { UpdateStore } from './persistence';
+import type { StoredRoomInfo, UpdateStore } from './persistence';
 import { encodeAwareness, encodeCommitted, encodeUpdate } from './messages';
 
 /** A connection as the rooms see it. */
@@ -107,6 +107,15 @@ export class RoomRegistry {
   }
 
   /** Returns the room, loading it from storage when it is not in memory. */
+  /**
+   * The stored rooms whose names start with `prefix`, with when each was last written. Updates
+   * still waiting for their commit are committed first, so a room written a moment ago is listed.
+   */
+  storedRooms(prefix: string): StoredRoomInfo[] {
+    this.flush();
+    return this.store.roomsWithPrefix(prefix);
+  }
+
   load(room: Room): LoadedRoom {
     const existing = this.rooms.get(room.name);
     if (existing) return existing;

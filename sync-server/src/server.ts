@@ -21,6 +21,7 @@ import { SyncService } from './sync';
 import { Org } from './org';
 import { Auth } from './auth';
 import { registerApi } from './api';
+import { Uploads } from './uploads';
 import { defaultRules, type RuleSet } from '../../src/lib/model/validation';
 import { writeDirectory } from '../../src/lib/model/org-room';
 
@@ -105,7 +106,8 @@ export async function createServer(options: ServerOptions): Promise<FikaServer> 
     reply.type(metrics.registry.contentType);
     return metrics.registry.metrics();
   });
-  await app.register(async (api) => registerApi(api, { org, auth, config, events }));
+  const uploads = new Uploads(db, config.dataDir, config.maxImageBytes);
+  await app.register(async (api) => registerApi(api, { org, auth, config, events, uploads, rooms }));
   await registerStatic(app, config.staticDir);
 
   app.server.on('upgrade', (req, socket, head) => sync.handleUpgrade(req, socket, head));

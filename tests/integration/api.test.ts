@@ -3,6 +3,8 @@ import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { registerApi } from '../../sync-server/src/api';
 import type { Config } from '../../sync-server/src/config';
 import type { User } from '../../sync-server/src/org';
+import { SqliteUpdateStore } from '../../sync-server/src/persistence';
+import { Uploads } from '../../sync-server/src/uploads';
 import {
   TEST_PASSWORD,
   buildGroup,
@@ -22,7 +24,16 @@ interface Api {
 async function startApi(overrides: Partial<Config> = {}): Promise<Api> {
   const t = createTestOrg(overrides);
   const app = Fastify();
-  await registerApi(app, { org: t.org, auth: t.auth, config: t.config, events: t.events });
+  const uploads = new Uploads(t.db, t.config.dataDir, t.config.maxImageBytes);
+  const rooms = new SqliteUpdateStore(t.db);
+  await registerApi(app, {
+    org: t.org,
+    auth: t.auth,
+    config: t.config,
+    events: t.events,
+    uploads,
+    rooms: { storedRooms: (prefix) => rooms.roomsWithPrefix(prefix) }
+  });
   await app.listen({ port: 0, host: '127.0.0.1' });
   const address = app.server.address();
   if (!address || typeof address === 'string') throw new Error('no address');

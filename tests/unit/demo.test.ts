@@ -1,14 +1,16 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import { parseRoomName } from '../../src/lib/model/rooms';
 import { editPost, posts } from '../../src/lib/model/space-room';
 import { defaultRules } from '../../src/lib/model/validation';
-import { DEMO_PASSWORD, DEMO_SIGN_INS, demoEmail, seedDemo } from '../../sync-server/src/demo';
+import { DEMO_PASSWORD, DEMO_SIGN_INS, demoEmail, seedDemo, wipeDemoData } from '../../sync-server/src/demo';
 import { seedDemoContent } from '../../sync-server/src/demo-content';
 import { ClientOwners } from '../../sync-server/src/owners';
 import { SqliteUpdateStore } from '../../sync-server/src/persistence';
 import { hashPassword } from '../../sync-server/src/passwords';
-import { FAST_SCRYPT, createTestOrg, type TestOrg } from '../factories';
+import { FAST_SCRYPT, createTestOrg, removeDir, tempDataDir, type TestOrg } from '../factories';
 
 describe('demo organisation', () => {
   let t: TestOrg;
@@ -53,7 +55,7 @@ describe('demo organisation', () => {
   it('seeds posts that belong to the people named, under the ownership rules', async () => {
     await seedDemo(t.org, { passwordHash: await hashPassword(DEMO_PASSWORD, FAST_SCRYPT) });
     const now = Date.UTC(2026, 10, 20, 12);
-    seedDemoContent({ db: t.db }, now);
+    seedDemoContent({ db: t.db, org: t.org }, now);
     const name = 'space/all-staff/2026-11';
     const doc = new Y.Doc();
     for (const update of new SqliteUpdateStore(t.db).load(name).updates) Y.applyUpdate(doc, update);
@@ -82,5 +84,16 @@ describe('demo organisation', () => {
     };
     expect(edit('sara')).toMatchObject({ ok: false, error: 'not-owner' });
     expect(edit('erik')).toMatchObject({ ok: true });
+  });
+
+  it("wipes the demo's database, journal and uploaded images, and nothing else", () => {
+    const dir = tempDataDir();
+    const files = ['fika.sqlite', 'fika.sqlite-wal', 'fika.sqlite-shm', 'fika.journal', 'notes.txt'];
+    for (const file of files) fs.writeFileSync(path.join(dir, file), 'x');
+    fs.mkdirSync(path.join(dir, 'uploads', 'tmp'), { recursive: true });
+    fs.writeFileSync(path.join(dir, 'uploads', 'image-1'), 'x');
+    wipeDemoData(dir);
+    expect(fs.readdirSync(dir)).toEqual(['notes.txt']);
+    removeDir(dir);
   });
 });

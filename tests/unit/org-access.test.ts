@@ -113,6 +113,45 @@ describe('Org access', () => {
     expect(access(lina, 'space/warehouse')).toBeNull();
   });
 
+  it('opens a targeted post room to target members who see the space and its author only', () => {
+    // In the warehouse (audience: logistics), targeted at logistics, by an editor in logistics.
+    org.addMember(logistics.id, editor.id);
+    org.createTargetedPost({ id: 'p1', spaceId: 'warehouse', authorId: editor.id, groupIds: [logistics.id] });
+    // In all-staff, targeted at Göteborg: Lina is in it, Sara is not; the admin is in neither.
+    org.createTargetedPost({ id: 'p2', spaceId: 'all-staff', authorId: editor.id, groupIds: [goteborg.id] });
+    const matrix: [User, string, 'write' | null][] = [
+      [sara, 'post/warehouse/p1', 'write'],
+      [lina, 'post/warehouse/p1', null],
+      [editor, 'post/warehouse/p1', 'write'],
+      [lina, 'post/all-staff/p2', 'write'],
+      [sara, 'post/all-staff/p2', null],
+      [admin, 'post/all-staff/p2', null],
+      [editor, 'post/all-staff/p2', 'write'],
+      [lina, 'post/warehouse/p2', null],
+      [lina, 'post/all-staff/unknown', null],
+      [gone, 'post/warehouse/p1', null]
+    ];
+    for (const [user, name, expected] of matrix)
+      expect([user.id, name, access(user, name)]).toEqual([user.id, name, expected]);
+    const posts = (user: User) => org.readableRooms(user).filter((r) => r.kind === 'post');
+    expect(posts(lina)).toEqual([
+      { room: 'post/all-staff/p2', access: 'write', kind: 'post', spaceId: 'all-staff', postId: 'p2' }
+    ]);
+    expect(posts(admin)).toEqual([]);
+    expect(posts(editor).map((r) => r.room)).toEqual(['post/all-staff/p2', 'post/warehouse/p1']);
+
+    // The author loses the room with the space; a member with the target group or the space.
+    org.removeMember(logistics.id, editor.id);
+    expect(access(editor, 'post/warehouse/p1')).toBeNull();
+    org.updateSpace('all-staff', { audience: 'groups', audienceGroupIds: [logistics.id] });
+    expect(access(lina, 'post/all-staff/p2')).toBeNull();
+    org.updateSpace('all-staff', { audience: 'everyone' });
+    expect(access(lina, 'post/all-staff/p2')).toBe('write');
+    org.deleteGroup(goteborg.id);
+    expect(access(lina, 'post/all-staff/p2')).toBeNull();
+    expect(org.getTargetedPost('all-staff', 'p2')?.targetGroupIds).toEqual([]);
+  });
+
   it('closes a groups space whose last group is deleted (fails closed)', () => {
     org.deleteGroup(goteborg.id);
     expect(access(lina, 'space/office')).toBeNull();
