@@ -23,7 +23,7 @@ import { Auth } from './auth';
 import { registerApi } from './api';
 import { Uploads } from './uploads';
 import { defaultRules, type RuleSet } from '../../src/lib/model/validation';
-import { writeDirectory } from '../../src/lib/model/org-room';
+import { markAccessChanged, writeDirectory } from '../../src/lib/model/org-room';
 
 export interface ServerOptions extends Partial<Config> {
   dataDir: string;
@@ -83,7 +83,12 @@ export async function createServer(options: ServerOptions): Promise<FikaServer> 
   };
   events.on('org-changed', () => {
     const room = rooms.get('org');
-    if (room) refreshDirectory(room);
+    if (room) {
+      refreshDirectory(room);
+      // Tells the open apps that what people may read may have changed (a new targeted post,
+      // a changed audience): each fetches its /api/me again and opens the rooms it now may.
+      rooms.writeAsServer(room, (doc) => markAccessChanged(doc, Date.now()));
+    }
     sync.requestSweep();
   });
   events.on('sessions-changed', () => sync.requestSweep());

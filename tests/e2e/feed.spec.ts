@@ -60,7 +60,7 @@ test('a must-read announcement for Göteborg reaches Göteborg only, and its aut
   const johan = await personPage(browser, 'johan');
 
   const text = `Brandövning i Göteborg på fredag ${Date.now()}`;
-  await erik.getByLabel('Space').selectOption({ label: 'All staff / Alla medarbetare' });
+  await erik.getByLabel('Space', { exact: true }).selectOption({ label: 'All staff / Alla medarbetare' });
   await erik.getByLabel(/Write a post in/).fill(text);
   await erik.getByLabel(/Must read/).check();
   await erik
@@ -143,7 +143,7 @@ test('script, HTML and javascript: links in a post stay inert text', async ({ br
   const sara = await personPage(browser, 'sara');
   const marker = `xss-${Date.now()}`;
   const payload = `${marker} <img src=x onerror="window.__xss=1"><script>window.__xss=2</script> [click me](javascript:window.__xss=3) **bold**`;
-  await sara.getByLabel('Space').selectOption({ label: 'Göteborg office' });
+  await sara.getByLabel('Space', { exact: true }).selectOption({ label: 'Göteborg office' });
   await sara.getByLabel(/Write a post in/).fill(payload);
   await sara.getByRole('button', { name: 'Post', exact: true }).click();
   const post = feedArticle(sara, marker).first();

@@ -6,7 +6,6 @@
  *
  * Exported from queries.ts; notifications are in notification-queries.ts.
  */
-import Dexie from 'dexie';
 import { Reactions, type Reaction } from '../model/space-room';
 import { inFeed, type NotifyLevel, type SpaceChoice } from '../model/user-room';
 import type { CommentRow, FikaDb, PostRow, SpaceRow } from './db';
@@ -91,10 +90,11 @@ async function topPosts(db: FikaDb, userId: string, spaceIds: readonly string[])
       .toArray()
   ]);
   const candidates = important.filter((p) => spaces.has(p.spaceId) && p.authorId !== userId);
-  const confirmations = await db.reach.bulkGet(candidates.map((p) => `${p.id}/${userId}`));
+  const confirmations =
+    candidates.length > 0 ? await db.reach.bulkGet(candidates.map((p) => `${p.id}/${userId}`)) : [];
   const unconfirmed = candidates.filter((_, i) => confirmations[i]?.confirmedAt == null).sort(newestFirst);
   pins.sort((a, b) => b.at - a.at);
-  const pinnedPosts = (await db.posts.bulkGet(pins.map((p) => p.postId))).filter(
+  const pinnedPosts = (pins.length > 0 ? await db.posts.bulkGet(pins.map((p) => p.postId)) : []).filter(
     (p): p is PostRow => p !== undefined && spaces.has(p.spaceId)
   );
   const shown = new Set(unconfirmed.map((p) => p.id));
@@ -171,7 +171,7 @@ export async function feedPage(
     spaceIds.map((spaceId) =>
       db.posts
         .where('[spaceId+createdAt]')
-        .between([spaceId, Dexie.minKey], [spaceId, before ? before.createdAt : Dexie.maxKey], true, true)
+        .between([spaceId, -Infinity], [spaceId, before ? before.createdAt : Infinity], true, true)
         .reverse()
         .filter(wanted)
         .limit(limit)

@@ -3,7 +3,8 @@
  * from its own tables; clients read it.
  *
  * Y.Doc shape:
- *   getMap('organisation')  'name' → string
+ *   getMap('organisation')  'name' → string; 'accessChangedAt' → ms, when people's access last
+ *                           changed (apps then fetch /api/me again)
  *   getMap('people')        person id → DirectoryPerson (a plain JSON value, replaced whole)
  *   getMap('groups')        group id → DirectoryGroup
  *   getMap('spaces')        space id → DirectorySpace (only spaces whose audience is everyone;
@@ -54,4 +55,19 @@ export function readDirectory(doc: Y.Doc): OrgRoom {
     groups: values<DirectoryGroup>('groups'),
     spaces: values<DirectorySpace>('spaces')
   };
+}
+
+/** Records that access changed, so that every open app asks what it may read now. */
+export function markAccessChanged(doc: Y.Doc, at: number): void {
+  doc.getMap<unknown>('organisation').set('accessChangedAt', at);
+}
+
+/** Calls `listener` whenever another device or the server records an access change. */
+export function onAccessChanged(doc: Y.Doc, listener: () => void): () => void {
+  const organisation = doc.getMap<unknown>('organisation');
+  const observer = (event: Y.YMapEvent<unknown>) => {
+    if (!event.transaction.local && event.keysChanged.has('accessChangedAt')) listener();
+  };
+  organisation.observe(observer);
+  return () => organisation.unobserve(observer);
 }

@@ -1,9 +1,20 @@
 /**
- * A Dexie `liveQuery` as a reactive value for components: `const posts = live(() => recentPosts(db), [])`
- * then `posts.value`. Re-runs whenever the tables it read change (in this tab or another), and
- * whenever reactive state read inside `query` changes. Call it during component initialisation.
+ * A query of the local store as a reactive value for components: `const posts = live(() =>
+ * recentPosts(db), [])` then `posts.value`. Re-runs whenever the store changes (in this tab,
+ * another Dexie instance of it, or another tab), and whenever reactive state read by `query`
+ * before its first `await` changes. Call it during component initialisation.
+ *
+ * Why not Dexie's `liveQuery` alone: it learns what a query read by following it through its
+ * awaits, and loses track inside nested async functions (a query that awaits a helper which
+ * awaited two reads and returned a plain value stops noticing the reads after it). The feed's
+ * queries are built of such helpers. So this re-runs on Dexie's `storagemutated` event, which
+ * fires for every committed change, coalesced so a burst of writes costs one re-run, and keeps
+ * only the answer of the latest run.
  */
-import { liveQuery } from 'dexie';
+import Dexie from 'dexie';
+
+/** Writes within this long of each other cause one re-run. */
+const COALESCE_MS = 16;
 
 export function live<T>(
   query: () => T | Promise<T>,
@@ -12,14 +23,36 @@ export function live<T>(
   let value = $state.raw(initial);
   let loaded = $state(false);
   $effect(() => {
-    const subscription = liveQuery(query).subscribe({
-      next: (next) => {
-        value = next;
-        loaded = true;
-      },
-      error: (err: unknown) => console.error('live query failed', err)
-    });
-    return () => subscription.unsubscribe();
+    let run = 0;
+    let stopped = false;
+    let timer: ReturnType<typeof setTimeout> | null = null;
+    const execute = (pending: T | Promise<T>) => {
+      const mine = ++run;
+      Promise.resolve(pending).then(
+        (next) => {
+          if (stopped || mine !== run) return;
+          value = next;
+          loaded = true;
+        },
+        (err: unknown) => {
+          if (!stopped) console.error('live query failed', err);
+        }
+      );
+    };
+    const rerun = () => {
+      timer ??= setTimeout(() => {
+        timer = null;
+        if (!stopped) execute(query());
+      }, COALESCE_MS);
+    };
+    // The first run happens here, so that the reactive state it reads is tracked by the effect.
+    execute(query());
+    Dexie.on('storagemutated', rerun);
+    return () => {
+      stopped = true;
+      if (timer !== null) clearTimeout(timer);
+      Dexie.on('storagemutated').unsubscribe(rerun);
+    };
   });
   return {
     get value() {

@@ -31,6 +31,8 @@ export interface SetupInput {
 
 const ACCOUNT_KEY = 'fika.account';
 /** `/api/me` is asked again this often while the app is open (new spaces, lost access). */
+/** Apps fetch /api/me within this long after the server records an access change. */
+const ACCESS_REFRESH_SPREAD_MS = 1500;
 const REFRESH_MS = 5 * 60_000;
 /** Sign-out does not wait longer than this for the server or for other tabs to let go. */
 const SIGN_OUT_WAIT_MS = 5_000;
@@ -202,6 +204,12 @@ export class Session {
         me,
         onSessionEnded: () => {
           if (generation === this.#generation) this.expired = true;
+        },
+        // Everyone's app hears of an access change at once: spread their requests over a moment.
+        onAccessChanged: () => {
+          setTimeout(() => {
+            if (generation === this.#generation) void this.refresh();
+          }, Math.random() * ACCESS_REFRESH_SPREAD_MS);
         }
       });
       if (generation !== this.#generation) {

@@ -28,8 +28,9 @@ import { openUserDb, type FikaDb } from '../data/db';
 import { forgetRoomRows } from '../data/materialise';
 import { getMeta, setMeta } from '../data/meta';
 import { CloseCodes } from '../model/close-codes';
-import { parseRoomName, spaceRoom, userRoom, type Access } from '../model/rooms';
+import { orgRoom, parseRoomName, spaceRoom, userRoom, type Access } from '../model/rooms';
 import { inFeed } from '../model/user-room';
+import { onAccessChanged } from '../model/org-room';
 import type { SyncState } from './status';
 import { MAX_BACKOFF_MS, RoomSync, type RoomSyncContext } from './room-sync';
 import { SyncStatus } from './sync-status.svelte';
@@ -77,6 +78,11 @@ export interface SyncEngineOptions {
   me: Me | null;
   /** The server ended the session (4401): sign in again; local data stays. */
   onSessionEnded: () => void;
+  /**
+   * The server recorded that people's access changed (a new targeted post, a changed
+   * audience): fetch `/api/me` again and pass it to `update`.
+   */
+  onAccessChanged?: () => void;
   /** The sync endpoint; this origin's `/sync` by default. */
   url?: string;
   /** Extra query parameters, e.g. a token for a client without the session cookie. */
@@ -385,6 +391,13 @@ export class FikaSyncEngine implements SyncEngine {
     const room = new RoomSync(name, access, this.#context);
     this.#rooms.set(name, room);
     room.loaded.catch((err: unknown) => this.#failed(`opening ${name}`, err));
+    if (name === orgRoom() && this.#options.onAccessChanged) {
+      const listener = this.#options.onAccessChanged;
+      void room.loaded.then(
+        (doc) => onAccessChanged(doc, () => !this.#stopped && listener()),
+        () => undefined
+      );
+    }
     return room;
   }
 
