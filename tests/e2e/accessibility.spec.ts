@@ -17,7 +17,9 @@ async function expectAccessible(page: Page, label: string): Promise<void> {
 }
 
 for (const scheme of ['light', 'dark'] as const) {
-  test(`sign-in, home, people and settings are accessible (${scheme})`, async ({ browser }) => {
+  test(`sign-in, feed, post, spaces, notifications, people and settings are accessible (${scheme})`, async ({
+    browser
+  }) => {
     const context = await browser.newContext({ colorScheme: scheme });
     const page = await context.newPage();
     await page.goto('/signin');
@@ -28,6 +30,23 @@ for (const scheme of ['light', 'dark'] as const) {
       page.getByRole('region', { name: 'Latest posts' }).getByRole('article').first()
     ).toBeVisible();
     await expectAccessible(page, 'home');
+    await page
+      .getByRole('region', { name: 'Latest posts' })
+      .getByRole('article')
+      .first()
+      .getByRole('link', { name: /comment/i })
+      .click();
+    await expect(page.getByLabel('Write a comment')).toBeVisible();
+    await expectAccessible(page, 'post');
+    await page.getByRole('navigation').getByRole('link', { name: 'Spaces' }).click();
+    await expect(page.getByRole('heading', { level: 1, name: 'Spaces' })).toBeVisible();
+    await expectAccessible(page, 'spaces');
+    await page
+      .getByRole('navigation')
+      .getByRole('link', { name: /Notifications/ })
+      .click();
+    await expect(page.getByRole('heading', { level: 1, name: 'Notifications' })).toBeVisible();
+    await expectAccessible(page, 'notifications');
     await page.getByRole('navigation').getByRole('link', { name: 'People' }).click();
     await expect(page.getByRole('heading', { level: 1 })).toBeVisible();
     await expectAccessible(page, 'people');
