@@ -33,7 +33,20 @@ export default defineConfig({
         navigateFallback: '/',
         navigateFallbackDenylist: [/^\/api\//, /^\/sync\//, /^\/metrics/, /^\/healthz/],
         globPatterns: ['client/**/*.{js,css,ico,png,svg,webmanifest,woff2}'],
-        cleanupOutdatedCaches: true
+        cleanupOutdatedCaches: true,
+        // Post images, once seen, are there offline too. An upload never changes (its id is new
+        // for every file), so the cached copy is always right; sign-out deletes this cache.
+        runtimeCaching: [
+          {
+            urlPattern: ({ url, sameOrigin }) => sameOrigin && url.pathname.startsWith('/api/uploads/'),
+            handler: 'CacheFirst',
+            options: {
+              cacheName: 'fika-images',
+              expiration: { maxEntries: 2000, maxAgeSeconds: 365 * 24 * 3600, purgeOnQuotaError: true },
+              cacheableResponse: { statuses: [200] }
+            }
+          }
+        ]
       },
       kit: { adapterFallback: 'index.html', spa: { fallbackMapping: '/' } }
     })

@@ -4,6 +4,7 @@
  * another browser (also after commenting offline), and hostile post text staying inert.
  */
 import { expect, test, type Browser, type Locator, type Page } from '@playwright/test';
+import { makePng } from '../support/images';
 import { expectSyncState, signIn, waitForServiceWorker, type DemoPerson } from './support';
 
 async function personPage(browser: Browser, who: DemoPerson): Promise<Page> {
@@ -159,5 +160,53 @@ test('script, HTML and javascript: links in a post stay inert text', async ({ br
   await sara.getByLabel(/Write a post in/).fill('   ');
   await sara.getByRole('button', { name: 'Post', exact: true }).click();
   await expect(sara.getByRole('alert').filter({ hasText: 'Write something before posting.' })).toBeVisible();
+  await sara.context().close();
+});
+
+test('a post with an image: uploaded, shown, there offline; bad and oversized images refused', async ({
+  browser
+}) => {
+  const sara = await personPage(browser, 'sara');
+  await waitForServiceWorker(sara);
+  const files = sara.locator('input[type="file"]');
+  const marker = `Nya pallställ ${Date.now()}`;
+  await sara.getByLabel('Space', { exact: true }).selectOption({ label: 'Göteborg office' });
+
+  // Not an image, whatever its name says; then one over the 10 MB limit.
+  await files.setInputFiles({
+    name: 'lista.png',
+    mimeType: 'image/png',
+    buffer: Buffer.from('hello, not a picture')
+  });
+  await expect(
+    sara.getByRole('alert').filter({ hasText: 'lista.png: That file is not a supported image' })
+  ).toBeVisible();
+  const huge = Buffer.concat([makePng(4, 4), Buffer.alloc(11 * 1024 * 1024)]);
+  await files.setInputFiles({ name: 'huge.png', mimeType: 'image/png', buffer: huge });
+  await expect(
+    sara
+      .getByRole('alert')
+      .filter({ hasText: 'huge.png: That image is too large: images can be at most 10 MB.' })
+  ).toBeVisible();
+
+  await files.setInputFiles({ name: 'hall-b.png', mimeType: 'image/png', buffer: makePng(64, 48) });
+  await sara.getByPlaceholder('Describe the image').fill('Hall B with the new racking');
+  await sara.getByLabel(/Write a post in/).fill(marker);
+  await sara.getByRole('button', { name: 'Post', exact: true }).click();
+  const image = feedArticle(sara, marker).first().getByRole('img', { name: 'Hall B with the new racking' });
+  await expect(image).toBeVisible();
+  await expect.poll(() => image.evaluate((img: HTMLImageElement) => img.naturalWidth)).toBe(64);
+
+  // Seen once, it is there without a network too.
+  await expectSyncState(sara, 'synced');
+  await sara.context().setOffline(true);
+  await sara.reload();
+  await expectSyncState(sara, 'offline');
+  const offlineImage = feedArticle(sara, marker)
+    .first()
+    .getByRole('img', { name: 'Hall B with the new racking' });
+  await expect
+    .poll(() => offlineImage.evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth))
+    .toBe(64);
   await sara.context().close();
 });

@@ -24,7 +24,7 @@ import {
 import { pinned } from '../../src/lib/model/space-shared';
 import { notifyLevels, readMap, spaceChoices } from '../../src/lib/model/user-room';
 import { createSyncEngine, type FikaSyncEngine, type SpaceMonth } from '../../src/lib/sync/engine';
-import { connect, startServer, synced, waitFor, type TestServer } from '../support/server';
+import { connect, metric, startServer, synced, waitFor, type TestServer } from '../support/server';
 
 const cleanups: Array<() => unknown> = [];
 afterEach(async () => {
@@ -135,6 +135,54 @@ describe('engine.change', () => {
     await expect(e.change('org', () => {})).rejects.toMatchObject({ error: 'forbidden' });
     await expect(e.change('space/secret/2026-01', () => {})).rejects.toMatchObject({ error: 'forbidden' });
     await expect(e.change('user/someone-else', () => {})).rejects.toBeInstanceOf(ApiFailure);
+  });
+});
+
+describe('a change the server refuses', () => {
+  it('is dropped from the device, which restores the room from the server and goes on syncing', async () => {
+    const s = await server();
+    const space = newsSpace(s);
+    const anna = s.addUser('anna');
+    const sara = s.addUser('sara');
+    const room = spaceMonthRoom(space.id, new Date());
+    const annaDevice = await device(s, room, anna.token);
+    addPost(annaDevice.doc, {
+      id: 'annas',
+      authorId: anna.user.id,
+      createdAt: Date.now(),
+      text: 'Anna wrote this'
+    });
+
+    const db = database(sara.user.id);
+    const me = { id: sara.user.id, role: 'staff' as const };
+    const e = await engine(s, db, sara.token);
+    await expect
+      .poll(() => db.posts.get('annas').then((p) => p?.text), { timeout: 5000 })
+      .toBe('Anna wrote this');
+
+    // A modified app: Sara edits Anna's post. The rules refuse it (4409)…
+    await e.change(room, (doc) => {
+      const text = posts(doc).get('annas')!.get('text') as Y.Text;
+      text.insert(0, 'Sara was here: ');
+    });
+    await expect
+      .poll(() => metric(s, 'fika_sync_connections_closed_total', '{code="4409"}'), { timeout: 5000 })
+      .toBe(1);
+    // …and the device forgets its copy, loads the server's afresh, and nothing is left pending.
+    await expect
+      .poll(() => db.posts.get('annas').then((p) => p?.text), { timeout: 10_000 })
+      .toBe('Anna wrote this');
+    await waitFor(() => e.status.pending === 0 && e.status.state === 'synced', 10_000, 'restored');
+    expect(posts(annaDevice.doc).get('annas')?.get('text')?.toString()).toBe('Anna wrote this');
+
+    // The room works again: Sara's own comment reaches Anna.
+    const post = (await db.posts.get('annas'))!;
+    await actions.addComment(e, me, post, { text: 'Sorry!', parentId: null });
+    await waitFor(
+      () => [...comments(annaDevice.doc).values()].some((c) => c.get('text')?.toString() === 'Sorry!'),
+      5000,
+      'the comment after the restore'
+    );
   });
 });
 
@@ -315,7 +363,7 @@ describe('the feed’s actions', () => {
     await expect(
       actions.uploadImage(space.id, new Blob(['<svg/>'], { type: 'image/svg+xml' }))
     ).rejects.toMatchObject({
-      error: 'unsupported-image'
+      error: 'unsupported-image-type'
     });
     // Nothing but the one good post was written.
     await expect.poll(() => db.posts.count()).toBe(1);

@@ -365,14 +365,18 @@ export async function markAllNotificationsRead(engine: SyncEngine, me: Me): Prom
 
 /**
  * Uploads an image for a post in `spaceId` (the server checks its type and size and stores it);
- * the description (`alt`) starts empty. Throws `ApiFailure`: 'unsupported-image' before sending
+ * the description (`alt`) starts empty. Throws `ApiFailure`: 'unsupported-image-type' before sending
  * anything when the file is not a PNG, JPEG, WebP or GIF, else the server's reason.
  */
 export async function uploadImage(spaceId: string, file: Blob): Promise<PostImage> {
   if (!IMAGE_TYPES.includes(file.type)) {
-    throw new ApiFailure(415, 'unsupported-image', 'Only PNG, JPEG, WebP and GIF images can be uploaded.');
+    throw new ApiFailure(
+      415,
+      'unsupported-image-type',
+      'Only PNG, JPEG, WebP and GIF images can be uploaded.'
+    );
   }
-  if (file.size === 0) throw new ApiFailure(400, 'empty-image', 'The file is empty.');
+  if (file.size === 0) throw new ApiFailure(422, 'invalid-image', 'The file is empty.');
   const image = await api<{
     id: string;
     type: PostImage['type'];

@@ -21,8 +21,17 @@ export function feedFailure(err: unknown, action: string): string {
   }
   if (err instanceof ApiFailure && err.error === 'offline') return t('feed.error.offline');
   return failureMessage(err, action, {
-    'unsupported-media-type': () => t('feed.error.imageType'),
-    'payload-too-large': () => t('feed.error.imageTooLarge'),
+    'unsupported-image-type': () => t('feed.error.imageType'),
+    'image-type-mismatch': () => t('feed.error.imageType'),
+    'invalid-image': () => t('feed.error.imageInvalid'),
+    'image-too-large': (failure) => t('feed.error.imageTooLarge', { limit: imageLimit(failure.message) }),
+    'upload-interrupted': () => t('feed.error.uploadInterrupted'),
     forbidden: () => t('feed.error.forbidden')
   });
+}
+
+/** The server's limit, from its message "… (10485760 bytes).", in megabytes as the language writes them. */
+function imageLimit(message: string): string {
+  const bytes = Number(/\((\d+) bytes\)/.exec(message)?.[1] ?? NaN);
+  return Number.isFinite(bytes) ? `${i18n.number(Math.round((bytes / 1024 / 1024) * 10) / 10)} MB` : '10 MB';
 }

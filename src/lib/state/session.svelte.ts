@@ -30,9 +30,11 @@ export interface SetupInput {
 }
 
 const ACCOUNT_KEY = 'fika.account';
-/** `/api/me` is asked again this often while the app is open (new spaces, lost access). */
+/** The service worker's cache of post images (see vite.config.ts). */
+const IMAGE_CACHE = 'fika-images';
 /** Apps fetch /api/me within this long after the server records an access change. */
 const ACCESS_REFRESH_SPREAD_MS = 1500;
+/** `/api/me` is asked again this often while the app is open (new spaces, lost access). */
 const REFRESH_MS = 5 * 60_000;
 /** Sign-out does not wait longer than this for the server or for other tabs to let go. */
 const SIGN_OUT_WAIT_MS = 5_000;
@@ -147,6 +149,8 @@ export class Session {
     await api('/auth/logout', { method: 'POST', signal: AbortSignal.timeout(SIGN_OUT_WAIT_MS) }).catch(() => {
       // offline, or the session had already ended: the local data goes either way
     });
+    // Post images seen offline are the person's too: the next person on this browser must not get them.
+    await globalThis.caches?.delete(IMAGE_CACHE).catch(() => false);
     if (account) {
       // Waits while another connection (a tab that has not let go yet) holds the database; the
       // deletion completes once it does, even if we stop waiting.
