@@ -11,13 +11,14 @@
  * safe on its own; in the browser it also passes through DOMPurify with an allow-list of exactly
  * the elements and attributes produced here, so that a mistake in one layer is caught by the other.
  *
- * Mentions are Markdown links with the `mention:` scheme, `[@Sara Nilsson](mention:sara)`: they
- * read well as plain text, survive any editor, and name the person by id.
+ * Mentions are Markdown links with the `mention:` scheme (see mentions.ts).
+ *
+ * The app loads this module (and markdown-it and DOMPurify with it) only once a post is on
+ * screen, after the first paint: see components/Markdown.svelte.
  */
 import MarkdownIt from 'markdown-it';
 import DOMPurify from 'dompurify';
 
-const MENTION = /\]\(mention:([A-Za-z0-9_-]{1,64})\)/g;
 const SAFE_URL = /^(https?:|mailto:|mention:[A-Za-z0-9_-]{1,64}$)/i;
 
 const md = new MarkdownIt('zero', { html: false, linkify: true, breaks: true, typographer: false });
@@ -91,12 +92,4 @@ export function plainText(text: string): string {
     .trim();
 }
 
-/** The ids of the people the text mentions, once each, in order. */
-export function mentionedIds(text: string): string[] {
-  return [...new Set([...text.matchAll(MENTION)].map((m) => m[1]!))];
-}
-
-/** The Markdown for a mention of a person. Brackets in the name are dropped so the link holds. */
-export function mentionMarkdown(person: { id: string; name: string }): string {
-  return `[@${person.name.replace(/[[\]]/g, '')}](mention:${person.id})`;
-}
+export { mentionedIds, mentionMarkdown } from './mentions';
