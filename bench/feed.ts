@@ -116,13 +116,14 @@ async function scrolling(browser: Browser, baseURL: string) {
       timeout: 60_000
     }
   );
-  const result = await page.evaluate(async (target) => {
-    const frames: number[] = [];
+  // A string, not a function: the bench runs through tsx, whose helpers do not exist in the page.
+  const result = (await page.evaluate(`(async (target) => {
+    const frames = [];
     const start = performance.now();
     let last = start;
     const count = () => document.querySelectorAll('section[aria-labelledby="latest-posts"] article').length;
-    while (count() < target && performance.now() - start < 120_000) {
-      await new Promise<void>((resolve) =>
+    while (count() < target && performance.now() - start < 120000) {
+      await new Promise((resolve) =>
         requestAnimationFrame((t) => {
           frames.push(t - last);
           last = t;
@@ -132,7 +133,7 @@ async function scrolling(browser: Browser, baseURL: string) {
       );
     }
     return { frames: frames.slice(1), elapsed: performance.now() - start, reached: count() };
-  }, SCROLL_POSTS);
+  })(${SCROLL_POSTS})`)) as { frames: number[]; elapsed: number; reached: number };
   await context.close();
   return result;
 }

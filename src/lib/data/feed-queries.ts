@@ -49,6 +49,9 @@ export interface FeedPageOptions extends FeedFilter {
   limit?: number;
 }
 
+/** The most posts one call returns (the home page asks for more as the person scrolls). */
+export const MAX_FEED_ROWS = 5000;
+
 /** Newest first; equal times by id, descending, as the `[spaceId+createdAt]` index reads backwards. */
 const newestFirst = (a: PostRow, b: PostRow): number =>
   b.createdAt - a.createdAt || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0);
@@ -153,7 +156,8 @@ export async function feedPage(
   userId: string,
   options: FeedPageOptions = {}
 ): Promise<FeedItem[]> {
-  const limit = Math.max(1, Math.min(options.limit ?? 20, 200));
+  // The home page grows one page as the person scrolls; a bound keeps a runaway caller cheap.
+  const limit = Math.max(1, Math.min(options.limit ?? 20, MAX_FEED_ROWS));
   const spaceIds = await feedSpaceIds(db, options);
   const [top, readIds] = await Promise.all([
     topPosts(db, userId, spaceIds),

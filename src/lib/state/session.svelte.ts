@@ -120,6 +120,11 @@ export class Session {
   }
 
   /** Throws ApiFailure ('invalid-credentials', 'too-many-attempts' with retryAfter, 'offline', …). */
+  /** Fetches the sync layer's code ahead of need (e.g. while someone types their password). */
+  preloadSync(): void {
+    import('../sync/engine').catch(() => undefined);
+  }
+
   async signIn(email: string, password: string): Promise<void> {
     const { user } = await api<SignedIn>('/auth/login', { body: { email, password } });
     await this.#signedIn(user);

@@ -34,7 +34,7 @@ import { onAccessChanged } from '../model/org-room';
 import type { SyncState } from './status';
 import { MAX_BACKOFF_MS, RoomSync, type RoomSyncContext } from './room-sync';
 import { SyncStatus } from './sync-status.svelte';
-import { roomAccess, stillReadable, wantedRooms } from './wanted-rooms';
+import { previousMonth, roomAccess, stillReadable, wantedRooms } from './wanted-rooms';
 
 export interface SyncSnapshot {
   state: SyncState;
@@ -110,6 +110,9 @@ async function fetchMonths(spaceId: string): Promise<SpaceMonth[]> {
   return months;
 }
 
+/** Last month's partitions open at the latest this long after this month's (see #apply). */
+const OLDER_MONTHS_PATIENCE_MS = 3000;
+
 /** How often `lastSyncedAt` moves on while synced, and the month partitions are checked. */
 const TICK_MS = 60_000;
 
@@ -144,6 +147,9 @@ export class FikaSyncEngine implements SyncEngine {
   /** Rooms held open by `change()` and `loadOlder()`: access and how many hold each. */
   readonly #held = new Map<string, { access: Access; count: number }>();
   #stopped = false;
+  /** Last month's partitions are open (see #apply). */
+  #olderMonthsOpen = false;
+  #olderMonthsTimer: ReturnType<typeof setTimeout> | null = null;
   #sessionEnded = false;
   readonly #pending: Subscription;
   readonly #ticker: ReturnType<typeof setInterval>;
@@ -362,6 +368,7 @@ export class FikaSyncEngine implements SyncEngine {
     this.#rooms.clear();
     this.#pending.unsubscribe();
     clearInterval(this.#ticker);
+    if (this.#olderMonthsTimer) clearTimeout(this.#olderMonthsTimer);
     if (typeof window !== 'undefined') {
       window.removeEventListener('online', this.#onOnline);
       window.removeEventListener('offline', this.#onOffline);
@@ -382,8 +389,36 @@ export class FikaSyncEngine implements SyncEngine {
         this.#rooms.delete(name);
       } else room.access = access;
     }
+    // Last month's partitions wait until this month's have synced (or a moment has passed), so
+    // that on a new device the newest posts do not share the network and the main thread with
+    // older ones; they open at once when they hold unsaved changes.
+    const previous = previousMonth(now).toISOString().slice(0, 7);
+    const waiting = (name: string) => {
+      const room = parseRoomName(name);
+      return (
+        !this.#olderMonthsOpen &&
+        room?.kind === 'space' &&
+        room.month === previous &&
+        !this.#pendingRooms.includes(name)
+      );
+    };
     for (const [name, access] of wanted) {
-      if (!this.#rooms.has(name) && !this.#forbidden.has(name)) this.#open(name, access);
+      if (this.#rooms.has(name) || this.#forbidden.has(name) || waiting(name)) continue;
+      this.#open(name, access);
+    }
+    if (!this.#olderMonthsOpen && !this.#olderMonthsTimer) {
+      const current = [...this.#rooms.values()].filter((r) => {
+        const room = parseRoomName(r.name);
+        return room?.kind === 'space' && room.month === this.#month;
+      });
+      const release = () => {
+        if (this.#olderMonthsOpen || this.#stopped) return;
+        this.#olderMonthsOpen = true;
+        if (this.#olderMonthsTimer) clearTimeout(this.#olderMonthsTimer);
+        this.#apply();
+      };
+      this.#olderMonthsTimer = setTimeout(release, OLDER_MONTHS_PATIENCE_MS);
+      void Promise.all(current.map((r) => r.synced)).then(release);
     }
   }
 
