@@ -191,7 +191,7 @@ async function main(): Promise<void> {
       ],
       [
         'New device: sync data received by then',
-        `${(median(devices.map((d) => d.bytes)) / 1024 / 1024).toFixed(1)} MiB (this month and last, of 25)`,
+        `${(median(devices.map((d) => d.bytes)) / 1024 / 1024).toFixed(1)} MiB (this month's partition, of 25; last month's follows)`,
         ''
       ],
       [

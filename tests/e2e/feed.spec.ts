@@ -160,6 +160,15 @@ test('script, HTML and javascript: links in a post stay inert text', async ({ br
   await sara.getByLabel(/Write a post in/).fill('   ');
   await sara.getByRole('button', { name: 'Post', exact: true }).click();
   await expect(sara.getByRole('alert').filter({ hasText: 'Write something before posting.' })).toBeVisible();
+  // One over the limit: refused, and the message says the limit.
+  await sara.getByLabel(/Write a post in/).fill('x'.repeat(10_001));
+  await expect(
+    sara.getByText('Too long: a post can be at most 10,000 characters (this one has 10,001).')
+  ).toBeVisible();
+  await sara.getByRole('button', { name: 'Post', exact: true }).click();
+  await expect(
+    sara.getByRole('alert').filter({ hasText: 'Too long: at most 10,000 characters.' })
+  ).toBeVisible();
   await sara.context().close();
 });
 
