@@ -66,10 +66,23 @@ export function registerFeedRoutes<L extends FastifyBaseLogger>(api: Api<L>, dep
       if (!org.canManageSpace(user, space.id)) {
         throw new ApiError(403, 'forbidden', 'Only admins and editors may target a post at groups.');
       }
-      const post = org.createTargetedPost({
-        spaceId: space.id,
-        authorId: user.id,
-        groupIds: request.body.groupIds
+      const imageIds = request.body.imageIds ?? [];
+      const foreign = imageIds.filter((id) => !uploads.bindable(id, user.id, space.id));
+      if (foreign.length > 0) {
+        throw new ApiError(
+          400,
+          'invalid-images',
+          `These images are not yours to attach here (uploaded by someone else, to another space, or to another post): ${foreign.join(', ')}.`
+        );
+      }
+      const post = org.transaction(() => {
+        const created = org.createTargetedPost({
+          spaceId: space.id,
+          authorId: user.id,
+          groupIds: request.body.groupIds
+        });
+        uploads.bindToPost(imageIds, created.id);
+        return created;
       });
       return reply.code(201).send({ id: post.id, room: postRoom(space.id, post.id) });
     }
@@ -170,9 +183,18 @@ export function registerFeedRoutes<L extends FastifyBaseLogger>(api: Api<L>, dep
     async (request, reply) => {
       const { user } = authOf(request);
       const upload = uploads.get(request.params.id);
-      if (!upload || !org.canSeeSpace(user, upload.spaceId)) {
-        throw new ApiError(404, 'not-found', 'No such image.');
-      }
+      // An image of a targeted post goes to that post's audience only, like the post itself.
+      const readable =
+        upload !== null &&
+        (upload.postId === null
+          ? org.canSeeSpace(user, upload.spaceId)
+          : org.roomAccess(user, {
+              kind: 'post',
+              name: postRoom(upload.spaceId, upload.postId),
+              spaceId: upload.spaceId,
+              postId: upload.postId
+            }) !== null);
+      if (!upload || !readable) throw new ApiError(404, 'not-found', 'No such image.');
       const etag = `"${upload.sha256}"`;
       void reply.headers({
         'Content-Type': upload.type,

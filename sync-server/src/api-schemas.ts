@@ -161,10 +161,13 @@ export const postParams = object({ spaceId: id, postId: id }, ['spaceId', 'postI
 
 export interface TargetedPostBody {
   groupIds: string[];
+  /** Images already uploaded to the space for this post: from now on only its audience reads them. */
+  imageIds?: string[];
 }
 export const targetedPostBody = object(
   {
-    groupIds: { type: 'array', items: id, minItems: 1, maxItems: PostLimits.targetGroups, uniqueItems: true }
+    groupIds: { type: 'array', items: id, minItems: 1, maxItems: PostLimits.targetGroups, uniqueItems: true },
+    imageIds: { type: 'array', items: id, maxItems: PostLimits.images, uniqueItems: true }
   },
   ['groupIds']
 );

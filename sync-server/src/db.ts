@@ -144,6 +144,10 @@ const migrations: string[] = [
     created_at INTEGER NOT NULL
   );
   CREATE INDEX uploads_space ON uploads(space_id);
+  `,
+  // 5: an image of a targeted post is readable by that post's audience only
+  `
+  ALTER TABLE uploads ADD COLUMN post_id TEXT REFERENCES targeted_posts(id) ON DELETE CASCADE;
   `
 ];
 

@@ -44,6 +44,8 @@ export interface UploadInfo {
   height: number;
   sha256: string;
   createdAt: number;
+  /** The targeted post it belongs to (then only that post's audience may read it), else null. */
+  postId: string | null;
 }
 
 interface UploadRow {
@@ -56,6 +58,7 @@ interface UploadRow {
   height: number;
   sha256: string;
   created_at: number;
+  post_id: string | null;
 }
 
 /** The type whose signature the bytes start with, or null. */
@@ -182,6 +185,7 @@ export class Uploads {
   private readonly tmpDir: string;
   private readonly byId;
   private readonly insert;
+  private readonly bind;
 
   constructor(
     db: Db,
@@ -195,11 +199,30 @@ export class Uploads {
     fs.rmSync(this.tmpDir, { recursive: true, force: true });
     fs.mkdirSync(this.tmpDir, { recursive: true });
     this.byId = db.prepare<[string], UploadRow>(
-      'SELECT id, space_id, owner_id, type, bytes, width, height, sha256, created_at FROM uploads WHERE id = ?'
+      'SELECT id, space_id, owner_id, type, bytes, width, height, sha256, created_at, post_id FROM uploads WHERE id = ?'
     );
     this.insert = db.prepare(
       `INSERT INTO uploads (id, space_id, owner_id, type, bytes, width, height, sha256, created_at)
        VALUES (@id, @spaceId, @ownerId, @type, @bytes, @width, @height, @sha256, @createdAt)`
+    );
+    this.bind = db.prepare<[string, string]>(
+      'UPDATE uploads SET post_id = ? WHERE id = ? AND post_id IS NULL'
+    );
+  }
+
+  /**
+   * Ties images to a targeted post, so that only its audience may read them. Call in the
+   * transaction that creates the post, after checking each with `bindable`.
+   */
+  bindToPost(ids: readonly string[], postId: string): void {
+    for (const id of ids) this.bind.run(postId, id);
+  }
+
+  /** Whether `id` is an image `ownerId` uploaded to `spaceId` that no post has claimed yet. */
+  bindable(id: string, ownerId: string, spaceId: string): boolean {
+    const upload = this.get(id);
+    return (
+      upload !== null && upload.ownerId === ownerId && upload.spaceId === spaceId && upload.postId === null
     );
   }
 
@@ -246,7 +269,8 @@ export class Uploads {
         width,
         height,
         sha256: check.hash.digest('hex'),
-        createdAt: Date.now()
+        createdAt: Date.now(),
+        postId: null
       };
       if (info.bytes === 0) throw mismatch(input.declaredType);
       await this.store(tmp, info);
@@ -266,7 +290,8 @@ export class Uploads {
     const final = this.pathOf(info.id);
     await fs.promises.rename(tmp, final);
     try {
-      this.insert.run(info);
+      const { postId: _postId, ...row } = info;
+      this.insert.run(row);
     } catch (err) {
       fs.rmSync(final, { force: true });
       throw err;
@@ -285,7 +310,8 @@ export class Uploads {
       width: row.width,
       height: row.height,
       sha256: row.sha256,
-      createdAt: row.created_at
+      createdAt: row.created_at,
+      postId: row.post_id
     };
   }
 

@@ -454,6 +454,44 @@ describe('image uploads', () => {
   });
 });
 
+describe('images of a targeted post', () => {
+  it('are read by the post audience only, and only the uploader attaches them', async () => {
+    const f = await feedOrg();
+    const upload = (token: string) =>
+      call(f.s, token, 'POST', `/api/spaces/${f.allStaff.id}/images`, {
+        body: makePng(5, 5),
+        type: 'image/png'
+      });
+    const image = (await upload(f.erik.token)).json.id as string;
+    const other = (await upload(f.nils.token)).json.id as string;
+    const read = (token: string, id: string) => call(f.s, token, 'GET', `/api/uploads/${id}`);
+    // Before it is attached, everyone in the space may read it (as any image of the space).
+    expect((await read(f.sara.token, image)).status).toBe(200);
+
+    const url = `/api/spaces/${f.allStaff.id}/targeted-posts`;
+    const stolen = await call(f.s, f.erik.token, 'POST', url, {
+      json: { groupIds: ['stockholm'], imageIds: [image, other] }
+    });
+    expect(stolen.status).toBe(400);
+    expect(stolen.json.error).toBe('invalid-images');
+    expect(stolen.json.message).toContain(other);
+
+    const created = await call(f.s, f.erik.token, 'POST', url, {
+      json: { groupIds: ['stockholm'], imageIds: [image] }
+    });
+    expect(created.status).toBe(201);
+    expect((await read(f.erik.token, image)).status).toBe(200); // the author
+    expect((await read(f.elin.token, image)).status).toBe(200); // in Stockholm
+    expect((await read(f.sara.token, image)).status).toBe(404); // in the space, not in Stockholm
+    expect((await read(f.astrid.token, image)).status).toBe(404); // an admin outside the targets
+    // Attached once: it cannot be moved to another post.
+    const again = await call(f.s, f.erik.token, 'POST', url, {
+      json: { groupIds: ['goteborg'], imageIds: [image] }
+    });
+    expect(again.status).toBe(400);
+  });
+});
+
 describe('demo content', () => {
   it('targets the Stockholm announcement at Stockholm only and confirms the all-staff one', async () => {
     const s = await server();

@@ -150,7 +150,8 @@ export async function createPost(
     }
     ({ id, room } = await api<{ id: string; room: string }>(
       `/spaces/${encodeURIComponent(input.spaceId)}/targeted-posts`,
-      { body: { groupIds: targetGroupIds } }
+      // Its images become readable by the post's audience only.
+      { body: { groupIds: targetGroupIds, imageIds: (input.images ?? []).map((image) => image.id) } }
     ));
     if (room !== postRoom(input.spaceId, id)) {
       throw new ApiFailure(502, 'bad-answer', 'The server answered with an unexpected room.');
