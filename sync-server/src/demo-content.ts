@@ -136,7 +136,9 @@ export function seedDemoContent(server: { db: Db; org: Org }, now = Date.now()):
     owners.set(`${room}\n${id}`, { room, client: id, userId: person });
   };
   POSTS.forEach((post, i) => {
-    const createdAt = now - post.daysAgo * 24 * 3600 * 1000 - i * 60_000;
+    // Two hours back at least, so that the comments and reactions that follow a post (up to half
+    // an hour later) are in the past too.
+    const createdAt = now - 2 * 3600 * 1000 - post.daysAgo * 24 * 3600 * 1000 - i * 60_000;
     const postId = `demo-${i + 1}`;
     const targeted = post.targetGroupIds !== undefined;
     if (targeted) {

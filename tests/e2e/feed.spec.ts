@@ -219,3 +219,62 @@ test('a post with an image: uploaded, shown, there offline; bad and oversized im
     .toBe(64);
   await sara.context().close();
 });
+
+test('an author edits and mentions; an editor pins and removes; the mentioned person is notified', async ({
+  browser
+}) => {
+  const sara = await personPage(browser, 'sara');
+  const erik = await personPage(browser, 'erik');
+  const marker = `Skrivaren på plan 2 ${Date.now()}`;
+
+  // Sara writes in IT help (open to everyone), mentioning Erik through the suggestions.
+  await sara.getByLabel('Space', { exact: true }).selectOption({ label: 'IT help' });
+  const text = sara.getByLabel(/Write a post in/);
+  await text.fill(`${marker} – fråga till `);
+  await text.pressSequentially('@Eri');
+  await expect(sara.getByRole('option', { name: /Erik Johansson/ })).toBeVisible();
+  await text.press('Enter');
+  await expect(text).toHaveValue(`${marker} – fråga till [@Erik Johansson](mention:erik) `);
+  await sara.getByRole('button', { name: 'Post', exact: true }).click();
+
+  // IT help is an open community: Sara's own feed shows it only once she joins.
+  await sara.getByRole('navigation').getByRole('link', { name: 'Spaces' }).click();
+  await sara.getByRole('button', { name: 'Join' }).first().click();
+  await sara.getByRole('navigation').getByRole('link', { name: 'Home' }).click();
+  const post = feedArticle(sara, marker).first();
+  await expect(post.getByRole('link', { name: '@Erik Johansson' })).toBeVisible();
+
+  // She edits it: shown as edited.
+  await post.getByRole('button', { name: 'Edit' }).click();
+  // While it is edited, its text is in the field (so the article no longer matches by its text).
+  await sara.getByLabel('Edit post').fill(`${marker} (löst!) tack [@Erik Johansson](mention:erik)`);
+  await sara.getByRole('button', { name: 'Save' }).click();
+  await expect(post).toContainText('(löst!)');
+  await expect(post).toContainText('edited');
+
+  // Erik is notified of the mention (notifications follow the text: a mention edited away goes).
+  const bell = erik.getByTestId('unread-notifications');
+  await expect(bell).toBeVisible();
+  await erik
+    .getByRole('navigation')
+    .getByRole('link', { name: /Notifications/ })
+    .click();
+  await expect(erik.getByRole('button', { name: /Sara Nilsson mentioned you in IT help/ })).toBeVisible();
+  await erik.getByRole('button', { name: 'Mark all as read' }).click();
+  await expect(bell).toHaveCount(0);
+
+  // Erik, an editor, pins it, then removes it; it goes from Sara's feed too.
+  await erik.getByRole('navigation').getByRole('link', { name: 'Spaces' }).click();
+  await erik.getByRole('button', { name: 'Join' }).first().click();
+  await erik.getByRole('navigation').getByRole('link', { name: 'Home' }).click();
+  const onErik = feedArticle(erik, marker).first();
+  await onErik.getByRole('button', { name: 'Pin' }).click();
+  await expect(feedArticle(erik.getByRole('region', { name: 'Must read and pinned' }), marker)).toBeVisible();
+  await expect(feedArticle(sara.getByRole('region', { name: 'Must read and pinned' }), marker)).toBeVisible();
+  await feedArticle(erik, marker).first().getByRole('button', { name: 'Delete' }).click();
+  await erik.getByRole('dialog').getByRole('button', { name: 'Delete' }).click();
+  await expect(feedArticle(erik, marker)).toHaveCount(0);
+  await expect(feedArticle(sara, marker)).toHaveCount(0);
+
+  for (const page of [erik, sara]) await page.context().close();
+});
