@@ -242,7 +242,9 @@ test('an author edits and mentions; an editor pins and removes; the mentioned pe
   await sara.getByRole('button', { name: 'Join' }).first().click();
   await sara.getByRole('navigation').getByRole('link', { name: 'Home' }).click();
   const post = feedArticle(sara, marker).first();
-  await expect(post.getByRole('link', { name: '@Erik Johansson' })).toBeVisible();
+  await post.getByRole('link', { name: '@Erik Johansson' }).click();
+  await expect(sara.getByLabel('Filter by name or title')).toHaveValue('Erik Johansson');
+  await sara.goBack();
 
   // She edits it: shown as edited.
   await post.getByRole('button', { name: 'Edit' }).click();
