@@ -5,6 +5,7 @@
  * and name; pasted HTML keeps its structure but none of its script; a reader gets no toolbar
  * and cannot type.
  */
+import AxeBuilder from '@axe-core/playwright';
 import { expect, test, type Browser, type BrowserContext, type Page } from '@playwright/test';
 import { expectSyncState, signIn, type DemoPerson } from './support';
 
@@ -109,7 +110,8 @@ test('pasted HTML keeps headings, lists, tables and bold, but no script, handler
     <img src="/no-such-image.png" onerror="window.__pwned = 'img'" alt="Pall">
     <iframe src="javascript:window.__pwned='iframe'"></iframe>
     <ul><li>Lyft med benen</li><li>Be om hjälp</li></ul>
-    <table><tr><th>Vikt</th><th>Hur</th></tr><tr><td>Under 25 kg</td><td>Själv</td></tr></table>`;
+    <table><tr><th>Vikt</th><th>Hur</th></tr><tr><td>Under 25 kg</td><td>Själv</td></tr></table>
+    <p>Frågor? Kontakta HR.</p>`;
   await editor.evaluate((element, html) => {
     const data = new DataTransfer();
     data.setData('text/html', html);
@@ -163,3 +165,72 @@ test('a reader sees the document without a toolbar and cannot change it', async 
   await expect(editor).not.toContainText('Sara skriver');
   await sara.context.close();
 });
+
+for (const scheme of ['light', 'dark'] as const) {
+  test(`the toolbar formats, says what is on, refuses javascript: links and is accessible (${scheme})`, async ({
+    browser
+  }) => {
+    const context = await browser.newContext({ colorScheme: scheme });
+    const page = await context.newPage();
+    await signIn(page, 'erik');
+    await openDoc(page);
+    const editor = editorOf(page);
+    const toolbar = page.getByRole('toolbar', { name: 'Formatting' });
+    const tool = (name: string) => toolbar.getByRole('button', { name, exact: true });
+    await expect(tool('Bold')).toBeEnabled();
+
+    await editor.click();
+    await page.keyboard.press('Control+End');
+    await page.keyboard.press('Enter');
+    await tool('Heading 2').click();
+    await expect(tool('Heading 2')).toHaveAttribute('aria-pressed', 'true');
+    const heading = `Tjänsteresor ${scheme} ${Date.now()}`;
+    await page.keyboard.type(heading);
+    await expect(editor.getByRole('heading', { level: 2, name: heading })).toBeVisible();
+    await page.keyboard.press('Enter');
+    await expect(tool('Heading 2')).toHaveAttribute('aria-pressed', 'false');
+
+    await tool('Warning box').click();
+    await expect(tool('Warning box')).toHaveAttribute('aria-pressed', 'true');
+    await tool('Bold').click();
+    const warning = `Boka aldrig själv ${Date.now()}`;
+    await page.keyboard.type(warning);
+    await expect(editor.locator('aside[data-tone="warning"] strong', { hasText: warning })).toBeVisible();
+
+    // A javascript: address is refused with a message; a web address is linked.
+    await page.keyboard.press('Enter');
+    await tool('Link').click();
+    const url = page.getByLabel(/Web or e-mail address/);
+    await expect(url).toBeFocused();
+    await url.fill('javascript:alert(1)');
+    await page.getByRole('button', { name: 'Apply' }).click();
+    await expect(page.getByRole('alert')).toHaveText(
+      'Only web (http, https) and e-mail addresses can be linked.'
+    );
+    await url.fill('intranet.example/resor');
+    await page.getByRole('button', { name: 'Apply' }).click();
+    await expect(editor.locator('a[href="https://intranet.example/resor"]').last()).toHaveText(
+      'intranet.example/resor'
+    );
+
+    // The toolbar is one tab stop; arrow keys move along it.
+    await tool('Heading 1').focus();
+    await page.keyboard.press('ArrowRight');
+    await expect(tool('Heading 2')).toBeFocused();
+    await page.keyboard.press('End');
+    await expect(tool('Warning box')).toBeFocused();
+
+    const tables = await editor.locator('table').count();
+    await tool('Insert table').click();
+    await expect(editor.locator('table')).toHaveCount(tables + 1);
+    // A new, empty 3 × 3 table with a header row.
+    const inserted = editor.locator('table').filter({ hasNotText: /\S/ }).last();
+    await expect(inserted.locator('tr')).toHaveCount(3);
+    await expect(inserted.locator('tr').first().locator('th')).toHaveCount(3);
+
+    const results = await new AxeBuilder({ page }).analyze();
+    const serious = results.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+    expect(serious.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`)).toEqual([]);
+    await context.close();
+  });
+}
