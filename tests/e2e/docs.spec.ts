@@ -7,6 +7,7 @@
  */
 import AxeBuilder from '@axe-core/playwright';
 import { expect, test, type Browser, type BrowserContext, type Page } from '@playwright/test';
+import { makePng } from '../support/images';
 import { expectSyncState, signIn, type DemoPerson } from './support';
 
 const DOC = '/docs/travel-policy';
@@ -234,3 +235,45 @@ for (const scheme of ['light', 'dark'] as const) {
     await context.close();
   });
 }
+
+test('an uploaded image is inserted; a file that is not an image is refused with a message', async ({
+  browser
+}) => {
+  const erik = await personPage(browser, 'erik');
+  const { page } = erik;
+  await openDoc(page);
+  const editor = editorOf(page);
+  await editor.click();
+  await page.keyboard.press('Control+End');
+  await page.keyboard.press('Enter');
+  const insertImage = page.getByRole('toolbar').getByRole('button', { name: 'Insert image', exact: true });
+
+  await insertImage.click();
+  const file = page.getByLabel(/Or upload an image/);
+  await file.setInputFiles({
+    name: 'rules.png',
+    mimeType: 'text/plain',
+    buffer: Buffer.from('not an image')
+  });
+  await expect(page.getByRole('alert')).toHaveText(
+    'rules.png: That file is not a supported image. Use PNG, JPEG, WebP or GIF.'
+  );
+  await file.setInputFiles({
+    name: 'fake.png',
+    mimeType: 'image/png',
+    buffer: Buffer.from('not a png at all')
+  });
+  await expect(page.getByRole('alert')).toHaveText(
+    /^fake\.png: (That file is not a supported image|That image could not be read)/
+  );
+  const images = await editor.locator('img').count();
+
+  const alt = `Karta över lagret ${Date.now()}`;
+  await page.getByLabel('Description for screen readers').fill(alt);
+  await file.setInputFiles({ name: 'map.png', mimeType: 'image/png', buffer: makePng(64, 48) });
+  const image = editor.getByRole('img', { name: alt });
+  await expect(image).toHaveAttribute('src', /^\/api\/uploads\/[A-Za-z0-9_-]+/);
+  await expect.poll(() => image.evaluate((img: HTMLImageElement) => img.naturalWidth)).toBe(64);
+  await expect(editor.locator('img')).toHaveCount(images + 1);
+  await erik.context.close();
+});
