@@ -21,6 +21,7 @@
  * until the server has stored it), and by `loadOlder()` until an older month has synced.
  */
 import type * as Y from 'yjs';
+import type { Awareness } from 'y-protocols/awareness';
 import { liveQuery, type Subscription } from 'dexie';
 import yDexie from 'y-dexie';
 import { api, ApiFailure, type Me } from '../api';
@@ -67,8 +68,23 @@ export interface SyncEngine {
    * stays). Resolves false when there is nothing older, and at once when offline.
    */
   loadOlder(spaceId: string | null): Promise<boolean>;
+  /**
+   * Opens a document's room (`doc/<id>`) for an editor: resolves with its live document, loaded
+   * from this device's store (so it works offline), the provider's awareness for carets and
+   * names, and the access `/api/me` gives. The room stays open until `release()` is called.
+   * Rejects with an `ApiFailure` ('forbidden', 'stopped').
+   */
+  openDoc(roomName: string): Promise<OpenDoc>;
   /** Closes every connection (sign-out, page unload). */
   stop(): void;
+}
+
+export interface OpenDoc {
+  doc: Y.Doc;
+  awareness: Awareness;
+  access: Access;
+  /** Lets the room go (it stays open if something else keeps it). Safe to call twice. */
+  release(): void;
 }
 
 export interface SyncEngineOptions {
@@ -231,6 +247,32 @@ export class FikaSyncEngine implements SyncEngine {
       await this.#untilPendingKnown(roomName);
     } finally {
       this.#release(roomName);
+    }
+  }
+
+  async openDoc(roomName: string): Promise<OpenDoc> {
+    if (this.#stopped) throw new ApiFailure(0, 'stopped', 'Sync has stopped.');
+    const access = parseRoomName(roomName)?.kind === 'doc' ? roomAccess(this.#me, roomName) : undefined;
+    if (access === undefined || this.#forbidden.has(roomName)) {
+      throw new ApiFailure(403, 'forbidden', `${roomName} may not be opened.`);
+    }
+    this.#hold(roomName, access);
+    let released = false;
+    const release = () => {
+      if (released) return;
+      released = true;
+      this.#release(roomName);
+    };
+    try {
+      const room = this.#rooms.get(roomName);
+      if (!room) throw new ApiFailure(403, 'forbidden', `${roomName} may not be opened.`);
+      const doc = await room.loaded;
+      const awareness = room.awareness;
+      if (!awareness) throw new ApiFailure(0, 'stopped', 'Sync has stopped.');
+      return { doc, awareness, access: room.access, release };
+    } catch (err) {
+      release();
+      throw err;
     }
   }
 

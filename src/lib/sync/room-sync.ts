@@ -30,6 +30,7 @@ import { WebsocketProvider } from 'y-websocket';
 import * as encoding from 'lib0/encoding';
 import * as decoding from 'lib0/decoding';
 import * as syncProtocol from 'y-protocols/sync';
+import type { Awareness } from 'y-protocols/awareness';
 import type { FikaDb, OutboxRow, RoomRow } from '../data/db';
 import { materialise } from '../data/materialise';
 import { ACK_PARAM, COMMITTED_MESSAGE } from '../model/protocol';
@@ -89,6 +90,14 @@ export class RoomSync {
   #fullSend: ChangeSent | null = null;
   /** Resolves once the room has synced with the server and its rows are written. */
   readonly synced: Promise<void>;
+
+  /**
+   * The provider's awareness (who else has the room open, and where their caret is), once
+   * `loaded` has resolved; null before and after a stop.
+   */
+  get awareness(): Awareness | null {
+    return this.#stopped ? null : (this.#ws?.awareness ?? null);
+  }
   #resolveSynced: () => void = () => {};
   /** The latest local change's outbox row being written. */
   #recording: Promise<void> = Promise.resolve();

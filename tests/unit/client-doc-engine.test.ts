@@ -1,0 +1,133 @@
+/**
+ * `engine.openDoc()` against the real server (an ephemeral port, a real SQLite file), with each
+ * engine's store on an in-memory IndexedDB: what an editor gets (the live document, the
+ * provider's awareness, the access), that two people see each other's awareness, that text typed
+ * by one reaches the other, and that a reader's open document is read-only.
+ */
+import 'fake-indexeddb/auto';
+import { afterEach, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { ApiFailure, type Me } from '../../src/lib/api';
+import { deleteUserDb, openUserDb, type FikaDb } from '../../src/lib/data/db';
+import { body } from '../../src/lib/model/doc-room';
+import { docRoom } from '../../src/lib/model/rooms';
+import { createSyncEngine, type FikaSyncEngine } from '../../src/lib/sync/engine';
+import { startServer, waitFor, type TestServer } from '../support/server';
+import * as Y from 'yjs';
+
+const cleanups: Array<() => unknown> = [];
+afterEach(async () => {
+  while (cleanups.length) await cleanups.pop()!();
+});
+
+async function server(): Promise<TestServer> {
+  const s = await startServer();
+  cleanups.push(() => s.stop());
+  return s;
+}
+
+function meOf(s: TestServer, userId: string): Me {
+  const user = s.org.getUser(userId)!;
+  return {
+    user,
+    groups: s.org.groupsOf(userId),
+    spaces: s.org.spacesFor(user),
+    rooms: s.org.readableRooms(user),
+    organisation: { name: 'Test AB' }
+  };
+}
+
+async function engine(s: TestServer, userId: string, token: string): Promise<FikaSyncEngine> {
+  const db: FikaDb = openUserDb(userId);
+  cleanups.push(async () => {
+    db.close();
+    await deleteUserDb(userId);
+  });
+  const e = await createSyncEngine({
+    db,
+    me: meOf(s, userId),
+    onSessionEnded: () => {},
+    url: s.wsUrl,
+    params: { token },
+    WebSocket: WebSocket as unknown as typeof globalThis.WebSocket
+  });
+  cleanups.push(() => e.stop());
+  return e;
+}
+
+function guideline(s: TestServer, ownerId: string) {
+  const space = s.org.createSpace({
+    name: 'All staff',
+    kind: 'news',
+    audience: 'everyone',
+    postingPolicy: 'members'
+  });
+  return s.org.createDocument({ spaceId: space.id, ownerId });
+}
+
+/** The paragraph text of a body fragment. */
+const textOf = (doc: Y.Doc): string =>
+  body(doc)
+    .toArray()
+    .map((node) => (node instanceof Y.XmlElement ? node.toArray().map((t) => t.toString()) : []).join(''))
+    .join('\n');
+
+describe('engine.openDoc', () => {
+  it('gives writers the live document and each other’s awareness, and keeps the room open while held', async () => {
+    const s = await server();
+    const astrid = s.addUser('astrid', { role: 'admin' });
+    const erik = s.addUser('erik', { role: 'editor' });
+    const doc = guideline(s, astrid.user.id);
+    const room = docRoom(doc.id);
+
+    const a = await engine(s, astrid.user.id, astrid.token);
+    const e = await engine(s, erik.user.id, erik.token);
+    const openA = await a.openDoc(room);
+    const openE = await e.openDoc(room);
+    expect(openA.access).toBe('write');
+    expect(openE.access).toBe('write');
+    expect(a.openRooms).toContain(room);
+
+    openA.awareness.setLocalStateField('user', { name: 'Astrid', color: '#b5179e' });
+    openE.awareness.setLocalStateField('user', { name: 'Erik', color: '#0a7a5a' });
+    const names = (o: typeof openA) =>
+      [...o.awareness.getStates().values()]
+        .map((st) => (st.user as { name?: string } | undefined)?.name)
+        .sort();
+    await waitFor(() => names(openA).join() === 'Astrid,Erik', 5000, 'Astrid seeing Erik');
+    await waitFor(() => names(openE).join() === 'Astrid,Erik', 5000, 'Erik seeing Astrid');
+
+    // Text typed into one editor's document reaches the other's.
+    openA.doc.transact(() => {
+      const p = new Y.XmlElement('paragraph');
+      p.insert(0, [new Y.XmlText('Holidays are booked by March.')]);
+      body(openA.doc).insert(0, [p]);
+    });
+    await waitFor(() => textOf(openE.doc) === 'Holidays are booked by March.', 5000, 'the text at Erik');
+
+    // Released (twice: harmless), the room closes unless something else keeps it.
+    openA.release();
+    openA.release();
+    await waitFor(() => !a.openRooms.includes(room), 3000, 'the room closed');
+    await waitFor(() => names(openE).join() === 'Erik', 5000, 'Astrid gone from Erik’s awareness');
+    openE.release();
+  });
+
+  it('opens a reader’s document read-only and refuses rooms that are not readable documents', async () => {
+    const s = await server();
+    const astrid = s.addUser('astrid', { role: 'admin' });
+    const sara = s.addUser('sara');
+    const doc = guideline(s, astrid.user.id);
+    const e = await engine(s, sara.user.id, sara.token);
+    const open = await e.openDoc(docRoom(doc.id));
+    expect(open.access).toBe('read');
+    open.release();
+
+    await expect(e.openDoc(docRoom('no-such-doc'))).rejects.toSatisfy(
+      (err) => err instanceof ApiFailure && err.error === 'forbidden'
+    );
+    await expect(e.openDoc('org')).rejects.toSatisfy(
+      (err) => err instanceof ApiFailure && err.error === 'forbidden'
+    );
+  });
+});
