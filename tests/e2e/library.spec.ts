@@ -5,7 +5,7 @@
  */
 import AxeBuilder from '@axe-core/playwright';
 import { expect, test, type Page } from '@playwright/test';
-import { signIn } from './support';
+import { signIn, waitForServiceWorker } from './support';
 
 async function openLibrary(page: Page): Promise<void> {
   await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Library' }).click();
@@ -62,6 +62,17 @@ test('lists, sorts and filters the guidelines, and flags overdue reviews to thei
   await expect.poll(() => titles(page)).toEqual(['Semesterpolicy / Vacation policy']);
   await page.getByLabel('Title contains').fill('no such title');
   await expect(page.getByText('No documents match these filters.')).toBeVisible();
+
+  // Without a network the library still lists what this device has.
+  await waitForServiceWorker(page);
+  await page.context().setOffline(true);
+  await page.reload();
+  for (const title of ['IT security rules', 'Trucksäkerhet – rutiner', 'Semesterpolicy / Vacation policy']) {
+    await expect(
+      page.getByRole('table', { name: 'Documents' }).getByRole('link', { name: title })
+    ).toBeVisible();
+  }
+  await page.context().setOffline(false);
 });
 
 test('lets an editor create a document and go to it; staff get no such form', async ({ page, browser }) => {
