@@ -28,6 +28,7 @@ import type { AuthContext } from './api';
 export interface DocRooms<R> {
   load(room: Room): R;
   writeAsServer(room: R, change: (doc: Y.Doc) => void): void;
+  releaseIfIdle(room: R): void;
 }
 
 export interface DocsDeps<R> {
@@ -75,7 +76,8 @@ export function registerDocRoutes<L extends FastifyBaseLogger, R>(api: Api<L>, d
       const room = docRoom(doc.id);
       // The first metadata is in the room before anyone can open it, so every device lists the
       // document with its title from its first sync.
-      rooms.writeAsServer(rooms.load({ kind: 'doc', name: room, docId: doc.id }), (ydoc) =>
+      const loaded = rooms.load({ kind: 'doc', name: room, docId: doc.id });
+      rooms.writeAsServer(loaded, (ydoc) =>
         setMeta(
           ydoc,
           { title, folder, status: 'draft', reviewDate: null, requiresConfirmation: false },
@@ -83,6 +85,8 @@ export function registerDocRoutes<L extends FastifyBaseLogger, R>(api: Api<L>, d
           Date.now()
         )
       );
+      // Nobody may be connected yet: without this the room would stay in memory for good.
+      rooms.releaseIfIdle(loaded);
       return reply.code(201).send({ id: doc.id, room });
     }
   );

@@ -54,8 +54,8 @@ async function call(s: TestServer, token: string | null, method: string, url: st
  * An everyone space and a Göteborg-only space. Erik is an editor in Stockholm, Astrid an admin
  * in Göteborg, Elin and Johan staff in Stockholm, Sara staff in Göteborg.
  */
-async function docsOrg() {
-  const s = await server();
+async function docsOrg(opts: Parameters<typeof startServer>[0] = {}) {
+  const s = await server(opts);
   const stockholm = s.org.createGroup({ id: 'stockholm', kind: 'location', name: 'Stockholm' });
   const goteborg = s.org.createGroup({ id: 'goteborg', kind: 'location', name: 'Göteborg' });
   const allStaff = s.org.createSpace({
@@ -134,6 +134,15 @@ describe('creating documents', () => {
     });
     expect(admin.status).toBe(201);
     expect(f.s.org.getDocument(admin.json.id)?.ownerId).toBe(f.astrid.user.id);
+  });
+
+  it('lets the room it wrote leave memory when nobody opens it, with its metadata stored', async () => {
+    const f = await docsOrg({ roomIdleMs: 50 });
+    const { room } = await createDoc(f, 'Idle policy');
+    await waitFor(() => f.s.rooms.get(room) === undefined, 5000, 'the idle room to unload');
+    const reader = client(f.s, room, f.elin.token);
+    await synced(reader);
+    expect(readMeta(reader.doc).title).toBe('Idle policy');
   });
 
   it('refuses staff, strangers to the space, and bad input', async () => {
