@@ -92,7 +92,8 @@ export function readableRooms(stmts: OrgStatements, user: User): ReadableRoom[] 
       access: write ? 'write' : 'read',
       kind: 'doc',
       docId: doc.id,
-      spaceId: doc.space_id
+      spaceId: doc.space_id,
+      ownerId: doc.owner_id
     });
   }
   return rooms;

@@ -5,6 +5,7 @@
  */
 import { ROOM_ID_PATTERN } from '../../src/lib/model/rooms';
 import { PostLimits } from '../../src/lib/model/space-room';
+import { DocLimits } from '../../src/lib/model/doc-room';
 import {
   AUDIENCES,
   GROUP_KINDS,
@@ -170,4 +171,21 @@ export const targetedPostBody = object(
     imageIds: { type: 'array', items: id, maxItems: PostLimits.images, uniqueItems: true }
   },
   ['groupIds']
+);
+
+export interface NewDocumentBody {
+  title: string;
+  folder?: string;
+}
+export const newDocumentBody = object(
+  { title: string(DocLimits.title), folder: string(DocLimits.folder, 0) },
+  ['title']
+);
+
+export interface DocumentEditorsBody {
+  userIds: string[];
+}
+export const documentEditorsBody = object(
+  { userIds: { type: 'array', items: id, maxItems: DocLimits.editors, uniqueItems: true } },
+  ['userIds']
 );

@@ -1,7 +1,8 @@
 /**
  * The JSON API under `/api`: first-run set-up, sign-in and sessions, the signed-in person's
  * view (`/api/me`), the admin's management of people, groups and spaces (api-admin.ts), and
- * the feed's targeted posts, month partitions and images (api-feed.ts).
+ * the feed's targeted posts, month partitions and images (api-feed.ts), and the document
+ * library's documents, owners and co-authors (api-docs.ts).
  *
  * Contract for every reply that is not a success: `{ error: 'machine-reason', message: 'Human
  * sentence.' }` with a fitting status. Bodies are validated with JSON schemas by a strict Ajv
@@ -33,6 +34,8 @@ import { hashPassword } from './passwords';
 import * as schemas from './api-schemas';
 import { registerAdminRoutes } from './api-admin';
 import { registerFeedRoutes, type FeedDeps } from './api-feed';
+import { registerDocRoutes, type DocRooms } from './api-docs';
+import type { LoadedRoom } from './rooms';
 import { ApiError } from './api-error';
 
 export { ApiError };
@@ -46,6 +49,11 @@ export interface ApiDeps {
   uploads: FeedDeps['uploads'];
   /** The stored rooms (month partitions of spaces). */
   rooms: FeedDeps['rooms'];
+  /**
+   * The live rooms, where a new document's first metadata is written. Without them (an API
+   * without a sync service, as in some tests) the document routes are not offered.
+   */
+  docRooms?: DocRooms<LoadedRoom>;
 }
 
 /** Largest request body accepted under /api. */
@@ -98,7 +106,7 @@ export async function registerApi<L extends FastifyBaseLogger>(
   app: FastifyInstance<RawServerDefault, RawRequestDefaultExpression, RawReplyDefaultExpression, L>,
   deps: ApiDeps
 ): Promise<void> {
-  const { org, auth, config, uploads, rooms } = deps;
+  const { org, auth, config, uploads, rooms, docRooms } = deps;
   if (!app.hasReplyDecorator('setCookie')) await app.register(fastifyCookie);
   const ajv = createAjv();
   const contexts = new WeakMap<FastifyRequest, AuthContext>();
@@ -297,6 +305,7 @@ export async function registerApi<L extends FastifyBaseLogger>(
 
       registerAdminRoutes(api, { org, auth, adminOnly, authOf });
       registerFeedRoutes(api, { org, uploads, rooms, signedInOnly, authOf });
+      if (docRooms) registerDocRoutes(api, { org, rooms: docRooms, signedInOnly, authOf });
     },
     { prefix: '/api' }
   );

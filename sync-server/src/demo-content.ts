@@ -24,6 +24,7 @@ import { SqliteUpdateStore } from './persistence';
 import { ClientOwners, type OwnerRecord } from './owners';
 import type { Db } from './db';
 import type { Org } from './org';
+import { demoDocRooms } from './demo-docs';
 
 interface DemoPost {
   space: string;
@@ -190,6 +191,12 @@ export function seedDemoContent(server: { db: Db; org: Org }, now = Date.now()):
       });
     }
   });
+  // The library's documents, each written by its owner (demo-docs.ts).
+  for (const { room, author, write } of demoDocRooms(now)) {
+    const doc = new Y.Doc();
+    docs.set(room, doc);
+    as(doc, room, author, () => write(doc));
+  }
   // Owners first, as the server records a claim before the update that makes it.
   new ClientOwners(server.db).record([...owners.values()]);
   store.commit([...docs].map(([room, doc]) => ({ room, update: Y.encodeStateAsUpdate(doc) })));

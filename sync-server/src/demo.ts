@@ -1,6 +1,6 @@
 /**
  * The demo organisation, "Norrsken Logistik AB": departments, locations, people, spaces and
- * two documents, with readable ids (`all-staff`, `sara`, …) so that demo content, tests and
+ * documents (demo-docs.ts), with readable ids (`all-staff`, `sara`, …) so that demo content, tests and
  * the printed sign-ins can name them. Posts are seeded separately (demo-content.ts).
  *
  * Everyone signs in with DEMO_PASSWORD. It is hashed once and the hash reused, so seeding
@@ -12,6 +12,7 @@ import type { GroupKind, NewSpace, Org, Role } from './org';
 import { hashPassword } from './passwords';
 import { JOURNAL_FILE } from './journal';
 import { UPLOADS_DIR } from './uploads';
+import { DEMO_DOCS } from './demo-docs';
 
 export const DEMO_ORGANISATION = 'Norrsken Logistik AB';
 export const DEMO_PASSWORD = 'fika-demo';
@@ -228,6 +229,10 @@ export async function seedDemo(org: Org, opts: SeedDemoOptions = {}): Promise<bo
     org.createDocument({ id: 'packing-guideline', spaceId: 'warehouse-2027', ownerId: 'sara' });
     org.addDocumentEditor('packing-guideline', 'maria');
     org.createDocument({ id: 'travel-policy', spaceId: 'all-staff', ownerId: 'astrid' });
+    for (const doc of DEMO_DOCS) {
+      org.createDocument({ id: doc.id, spaceId: doc.spaceId, ownerId: doc.ownerId });
+      for (const userId of doc.editorIds) org.addDocumentEditor(doc.id, userId);
+    }
     return true;
   });
 }

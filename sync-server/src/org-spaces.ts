@@ -187,6 +187,35 @@ export class OrgSpaces extends OrgBase {
     });
   }
 
+  /**
+   * Makes `userIds` the document's co-authors, replacing the previous ones. Each must exist, be
+   * active and see the document's space: a co-author outside the audience could never open it.
+   * Announces the change only when the list really changed, so open connections are re-checked
+   * (a removed co-author's connection drops to read-only at once).
+   */
+  setDocumentEditors(docId: string, userIds: readonly string[]): DocumentInfo {
+    return this.transaction(() => {
+      const doc = this.stmts.docById.get(docId);
+      if (!doc) throw new OrgError('not-found', 'No such document.');
+      const next = [...new Set(userIds)].sort();
+      for (const userId of next) {
+        const row = this.stmts.userById.get(userId);
+        const visible = this.stmts.spaceVisible.get({ spaceId: doc.space_id, userId })?.visible === 1;
+        if (!row || !row.active || !visible) {
+          throw new OrgError('invalid', `"${userId}" is not someone who can read this document.`);
+        }
+      }
+      const before = this.stmts.docEditors.all(docId).map((r) => r.user_id);
+      if (before.join('\n') !== next.join('\n')) {
+        this.db.prepare('DELETE FROM document_editors WHERE document_id = ?').run(docId);
+        const insert = this.db.prepare('INSERT INTO document_editors (document_id, user_id) VALUES (?, ?)');
+        for (const userId of next) insert.run(docId, userId);
+        this.changed('org-changed');
+      }
+      return this.getDocument(docId)!;
+    });
+  }
+
   removeDocumentEditor(docId: string, userId: string): void {
     this.transaction(() => {
       const { changes } = this.db

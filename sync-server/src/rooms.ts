@@ -156,6 +156,14 @@ export class RoomRegistry {
     for (const update of updates) this.enqueue(loaded, update, null);
   }
 
+  /**
+   * Lets a room the server loaded for itself (to write into it) leave memory once idle, as it
+   * would after its last connection left; a room with connections stays.
+   */
+  releaseIfIdle(loaded: LoadedRoom): void {
+    if (loaded.peers.size === 0) this.scheduleUnload(loaded);
+  }
+
   /** Adds a connection to a room (loading it), cancelling a pending unload. */
   join(room: Room, peer: Peer): LoadedRoom {
     const loaded = this.load(room);

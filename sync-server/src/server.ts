@@ -112,7 +112,17 @@ export async function createServer(options: ServerOptions): Promise<FikaServer> 
     return metrics.registry.metrics();
   });
   const uploads = new Uploads(db, config.dataDir, config.maxImageBytes);
-  await app.register(async (api) => registerApi(api, { org, auth, config, events, uploads, rooms }));
+  await app.register(async (api) =>
+    registerApi(api, {
+      org,
+      auth,
+      config,
+      events,
+      uploads,
+      rooms,
+      docRooms: rooms
+    })
+  );
   await registerStatic(app, config.staticDir);
 
   app.server.on('upgrade', (req, socket, head) => sync.handleUpgrade(req, socket, head));

@@ -12,6 +12,8 @@ import { recentPosts } from '../../src/lib/data/queries';
 import { spaceMonthRoom, userRoom } from '../../src/lib/model/rooms';
 import { addPost } from '../../src/lib/model/space-room';
 import { readNote, writeNote } from '../../src/lib/model/user-room';
+import { setMeta as setDocMeta } from '../../src/lib/model/doc-room';
+import { saveMe } from '../../src/lib/data/meta';
 import { createSyncEngine, type FikaSyncEngine } from '../../src/lib/sync/engine';
 import { previousMonth, wantedRooms } from '../../src/lib/sync/wanted-rooms';
 import { connect, startServer, synced, waitFor, type TestServer } from '../support/server';
@@ -208,6 +210,39 @@ describe('the sync engine', () => {
         ['this-month', 'erik', 'News'],
         ['last-month', 'erik', 'News']
       ]);
+  });
+
+  it('keeps every readable document synced and lists it, as its writers change it', async () => {
+    const s = await server();
+    const space = s.org.createSpace({
+      name: 'All',
+      kind: 'news',
+      audience: 'everyone',
+      postingPolicy: 'editors'
+    });
+    const sara = s.addUser('sara');
+    const erik = s.addUser('erik', { role: 'editor' });
+    const doc = s.org.createDocument({ spaceId: space.id, ownerId: erik.user.id });
+    const writer = otherDevice(s, `doc/${doc.id}`, erik.token);
+    await synced(writer);
+    setDocMeta(writer.doc, { title: 'Vacation policy', status: 'published' }, erik.user.id, 1000);
+
+    const db = database(sara.user.id);
+    await saveMe(db, meOf(s, sara.user.id));
+    await engine(s, db, sara.token);
+    await expect
+      .poll(() => db.documents.get(doc.id), { timeout: 5000 })
+      .toMatchObject({
+        title: 'Vacation policy',
+        status: 'published',
+        ownerId: erik.user.id,
+        access: 'read'
+      });
+
+    setDocMeta(writer.doc, { title: 'Semesterpolicy' }, erik.user.id, 2000);
+    await expect
+      .poll(async () => (await db.documents.get(doc.id))?.title, { timeout: 5000 })
+      .toBe('Semesterpolicy');
   });
 
   it('forgets a room whose access was lost, rows and stored document', async () => {

@@ -61,7 +61,7 @@ describe('the store', () => {
     await a.meta.put({ key: 'lastSyncedAt', value: 1 });
     expect(a.name).toBe(dbName(a.userId));
     expect(await b.meta.count()).toBe(0);
-    expect(a.verno).toBe(3);
+    expect(a.verno).toBe(4);
   });
 
   it('answers the lists from materialised rows, live', async () => {
@@ -165,7 +165,7 @@ describe('several views of one database', () => {
     await plain.open(); // the plain view creates the database
     const withDocs = open(userId, { yDexie });
     const doc = await loaded(withDocs, 'org');
-    expect(withDocs.verno).toBe(3);
+    expect(withDocs.verno).toBe(4);
     expect(new Set(withDocs.tables.map((t) => t.name))).toEqual(new Set(plain.tables.map((t) => t.name)));
 
     const people = nextValue(

@@ -4,6 +4,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import { parseRoomName } from '../../src/lib/model/rooms';
 import { editPost, posts } from '../../src/lib/model/space-room';
+import { body, readMeta } from '../../src/lib/model/doc-room';
 import { defaultRules } from '../../src/lib/model/validation';
 import { DEMO_PASSWORD, DEMO_SIGN_INS, demoEmail, seedDemo, wipeDemoData } from '../../sync-server/src/demo';
 import { seedDemoContent } from '../../sync-server/src/demo-content';
@@ -84,6 +85,62 @@ describe('demo organisation', () => {
     };
     expect(edit('sara')).toMatchObject({ ok: false, error: 'not-owner' });
     expect(edit('erik')).toMatchObject({ ok: true });
+  });
+
+  it('seeds guidelines in All staff with rich-text bodies, one draft and one overdue for review', async () => {
+    await seedDemo(t.org, { passwordHash: await hashPassword(DEMO_PASSWORD, FAST_SCRYPT) });
+    const now = Date.UTC(2026, 10, 20, 12);
+    seedDemoContent({ db: t.db, org: t.org }, now);
+    const load = (id: string) => {
+      const doc = new Y.Doc();
+      for (const update of new SqliteUpdateStore(t.db).load(`doc/${id}`).updates) Y.applyUpdate(doc, update);
+      return doc;
+    };
+    const guidelines = ['vacation-policy', 'forklift-safety', 'it-security'];
+    for (const id of guidelines) expect(t.org.getDocument(id)?.spaceId).toBe('all-staff');
+    expect(guidelines.map((id) => t.org.getDocument(id)?.ownerId)).toEqual(['astrid', 'erik', 'erik']);
+    expect(t.org.getDocument('forklift-safety')?.editorIds).toEqual(['sara']);
+    const can = (person: string, room: string) =>
+      t.org.roomAccess(t.org.getUser(person)!, parseRoomName(room)!);
+    expect(can('sara', 'doc/forklift-safety')).toBe('write');
+    expect(can('oskar', 'doc/forklift-safety')).toBe('read');
+
+    const metas = guidelines.map((id) => readMeta(load(id)));
+    expect(metas.map((m) => m.status)).toEqual(['published', 'draft', 'published']);
+    expect(metas[0]!.reviewDate! > '2026-11-20').toBe(true);
+    expect(metas[2]!.reviewDate! < '2026-11-20').toBe(true);
+    expect(metas[1]).toMatchObject({
+      title: 'Trucksäkerhet – rutiner',
+      folder: 'Lager/Säkerhet',
+      updatedBy: 'erik'
+    });
+    expect(readMeta(load('travel-policy')).title).toBe('Resepolicy');
+
+    // Stored as the editor's ProseMirror nodes, marks as text formatting.
+    const vacation = body(load('vacation-policy'));
+    const first = vacation.get(0) as Y.XmlElement;
+    expect(first.nodeName).toBe('heading');
+    expect(first.getAttribute('level')).toBe(1);
+    expect(vacation.toArray().map((node) => (node as Y.XmlElement).nodeName)).toEqual([
+      'heading',
+      'paragraph',
+      'heading',
+      'bulletList',
+      'heading',
+      'paragraph',
+      'heading',
+      'orderedList',
+      'blockquote'
+    ]);
+    expect(((vacation.get(3) as Y.XmlElement).get(0) as Y.XmlElement).nodeName).toBe('listItem');
+    // (toString writes node names in lower case.)
+    const xml = vacation.toString();
+    expect(xml).toContain('<paragraph>Alla anställda har rätt till <bold>25 semesterdagar</bold>');
+    expect(xml).toContain('<bulletlist><listitem><paragraph>Du har rätt till');
+    expect(xml).toContain('<blockquote><paragraph><italic>In English: </italic>');
+    const delta = ((vacation.get(1) as Y.XmlElement).get(0) as Y.XmlText).toDelta();
+    expect(delta[1]).toEqual({ insert: '25 semesterdagar', attributes: { bold: {} } });
+    for (const id of guidelines) expect(body(load(id)).toString().length).toBeGreaterThan(500);
   });
 
   it("wipes the demo's database, journal and uploaded images, and nothing else", () => {

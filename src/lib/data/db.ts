@@ -2,7 +2,7 @@
  * The local store: one Dexie database per signed-in person, `fika-<userId>`.
  *
  * - `rooms`: one row per synced room, its Yjs document in the `doc` Y.Doc property (y-dexie);
- * - `posts`, `people`, `groups`, `spaces`: rows materialised from the documents, for the lists (read with
+ * - `posts`, `people`, `groups`, `spaces`, `documents`, ...: rows materialised from the documents, for the lists (read with
  *   `liveQuery`, never by loading documents);
  * - `meta`: small values (the cached `/api/me`, when the last full sync happened);
  * - `outbox`: one row per local change not yet acknowledged as stored by the server.
@@ -24,8 +24,10 @@ import Dexie from 'dexie';
 import type { EntityTable, Table } from 'dexie';
 import type * as Y from 'yjs';
 import type { Group, PublicPerson, Space } from '../model/org';
+import type { Access } from '../model/rooms';
 import type { PostImage, Reaction } from '../model/space-room';
 import type { NotifyLevel, SpaceChoice } from '../model/user-room';
+import type { DocStatus } from '../model/doc-room';
 
 export interface RoomRow {
   name: string;
@@ -125,6 +127,28 @@ export interface NotificationReadRow {
   at: number;
 }
 
+/**
+ * A document of the library, owned by its room `doc/<id>`: the room's metadata, plus what
+ * `/api/me` says of it (its space, its owner, and whether this person may write it).
+ */
+export interface DocumentRow {
+  id: string;
+  room: string;
+  spaceId: string;
+  title: string;
+  /** '' for the top level, else a `/`-separated path. */
+  folder: string;
+  status: DocStatus;
+  /** 'yyyy-mm-dd' or null. */
+  reviewDate: string | null;
+  requiresConfirmation: boolean;
+  /** '' until `/api/me` has listed the document. */
+  ownerId: string;
+  updatedAt: number;
+  updatedBy: string;
+  access: Access;
+}
+
 export type PersonRow = PublicPerson;
 export type GroupRow = Group;
 export type SpaceRow = Space;
@@ -168,7 +192,7 @@ export const dbName = (userId: string): string => `fika-${userId}`;
  * The schema, for both views, declared in one place so the two views always declare the same
  * stores. Version 2 added the feed's tables; its upgrade empties `posts` so that every room's
  * rows are materialised afresh, with the new fields, when the room next loads. Version 3 adds
- * indexes only.
+ * indexes only; version 4 the documents.
  */
 function declareSchema(db: Dexie, withYDocs: boolean): void {
   const v1 = {
@@ -212,6 +236,9 @@ function declareSchema(db: Dexie, withYDocs: boolean): void {
           if (post.important) post.importantAt = post.createdAt;
         })
     );
+  // Version 4: the document library, one row per document room (see materialise.ts); rows
+  // appear as the rooms sync.
+  db.version(4).stores({ documents: 'id, spaceId, folder, status, reviewDate, updatedAt' });
 }
 
 export class FikaDb extends Dexie {
@@ -229,6 +256,7 @@ export class FikaDb extends Dexie {
   declare reads: EntityTable<ReadRow, 'postId'>;
   declare spaceSettings: EntityTable<SpaceSettingRow, 'spaceId'>;
   declare notificationReads: EntityTable<NotificationReadRow, 'id'>;
+  declare documents: EntityTable<DocumentRow, 'id'>;
 
   constructor(
     readonly userId: string,

@@ -7,7 +7,8 @@
  * targeted post's room) owns the posts, comments, reactions and reach rows whose `room` is its
  * name; a space's shared room `space/<id>` owns that space's pins; the person's own room owns
  * their reads, space settings, notification marks and `meta.notificationsReadUntil`; the `org`
- * room owns the people, and the spaces it lists (see directory.ts). A
+ * room owns the people, and the spaces it lists (see directory.ts); a document's room `doc/<id>`
+ * owns its row in `documents` (see doc-rows.ts). A
  * room's rows are replaced as a whole in one transaction — every current row written, every row
  * that vanished from the document deleted — so the rows never show half of a change, and
  * running it twice is harmless.
@@ -26,6 +27,8 @@ import type { FikaDb, GroupRow, PersonRow, PostRow, SpaceRow } from './db';
 import { replaceGroups, replacePeople, replaceSpaces } from './directory';
 import { pinRows, personalRows } from './personal-rows';
 import { postRoomRows } from './post-rows';
+import { documentRow } from './doc-rows';
+import { getMeta } from './meta';
 
 export { postRoomRows } from './post-rows';
 export { pinRows, personalRows } from './personal-rows';
@@ -119,8 +122,13 @@ export async function materialise(db: FikaDb, roomName: string, doc: Y.Doc): Pro
           : db.meta.put({ key: 'notificationsReadUntil', value: rows.notificationsReadUntil })
       ]);
     });
+  } else if (room.kind === 'doc') {
+    await db.transaction('rw', db.documents, db.meta, async () => {
+      const [existing, me] = await Promise.all([db.documents.get(room.docId), getMeta(db, 'me')]);
+      const row = documentRow(doc, roomName, me, existing);
+      if (row && !sameRow(existing, row)) await db.documents.put(row);
+    });
   }
-  // `doc/<id>` rooms own no rows yet.
 }
 
 /** Deletes every row a room owns (it is no longer readable, or is being loaded afresh). */
@@ -135,6 +143,7 @@ export async function forgetRoomRows(db: FikaDb, roomName: string): Promise<void
     db.reads,
     db.spaceSettings,
     db.notificationReads,
+    db.documents,
     db.meta,
     db.outbox,
     db.roomUpdates,
@@ -150,6 +159,7 @@ export async function forgetRoomRows(db: FikaDb, roomName: string): Promise<void
     if (room?.kind === 'space' && room.month === null) {
       await db.pins.where('spaceId').equals(room.spaceId).delete();
     }
+    if (room?.kind === 'doc') await db.documents.delete(room.docId);
     if (room?.kind === 'user' && room.userId === db.userId) {
       await Promise.all([
         db.reads.clear(),

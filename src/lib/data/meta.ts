@@ -4,6 +4,7 @@
 import type { Me } from '../api';
 import type { FikaDb } from './db';
 import { replaceSpaces } from './directory';
+import { refreshDocumentRows } from './doc-rows';
 
 export interface MetaValues {
   /** The latest `/api/me`, for starts without a network. */
@@ -30,10 +31,14 @@ export async function setMeta<K extends keyof MetaValues>(
   await db.meta.put({ key, value });
 }
 
-/** Caches `/api/me` and the spaces it lists (every space the person may read). */
+/**
+ * Caches `/api/me`, the spaces it lists (every space the person may read), and what it says of
+ * each document (owner, access).
+ */
 export async function saveMe(db: FikaDb, me: Me): Promise<void> {
-  await db.transaction('rw', db.meta, db.spaces, async () => {
+  await db.transaction('rw', db.meta, db.spaces, db.documents, async () => {
     await setMeta(db, 'me', me);
     await replaceSpaces(db, 'me', me.spaces);
+    await refreshDocumentRows(db, me);
   });
 }

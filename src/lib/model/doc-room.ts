@@ -24,6 +24,16 @@ import type * as Y from 'yjs';
 export const DOC_STATUSES = ['draft', 'published'] as const;
 export type DocStatus = (typeof DOC_STATUSES)[number];
 
+/** Lengths, shared by the app's forms and the server's API. */
+export const DocLimits = {
+  /** Characters in a title. */
+  title: 200,
+  /** Characters in a folder path. */
+  folder: 300,
+  /** Co-authors of one document. */
+  editors: 100
+} as const;
+
 export interface DocMeta {
   title: string;
   folder: string;

@@ -95,4 +95,5 @@ export type ReadableRoom =
   | { room: string; access: Access; kind: 'space'; spaceId: string }
   /** A targeted post's room `post/<spaceId>/<postId>`, listed to its audience only. */
   | { room: string; access: Access; kind: 'post'; spaceId: string; postId: string }
-  | { room: string; access: Access; kind: 'doc'; docId: string; spaceId: string };
+  /** A document's room; `ownerId` is who answers for it (kept by the server, not in the room). */
+  | { room: string; access: Access; kind: 'doc'; docId: string; spaceId: string; ownerId: string };

@@ -110,7 +110,7 @@ export class RoomSync {
     this.access = access;
     this.#ctx = ctx;
     const room = parseRoomName(name);
-    this.#ownsRows = room !== null && room.kind !== 'doc';
+    this.#ownsRows = room !== null;
     this.#holdsPosts = room?.kind === 'post' || (room?.kind === 'space' && room.month !== null);
     this.synced = new Promise((resolve) => {
       this.#resolveSynced = resolve;

@@ -1,8 +1,10 @@
 /**
  * Which rooms this device keeps in sync now.
  *
- * The directory (`org`), the person's own room, every targeted post's room `/api/me` lists,
- * and for each space they may read its shared room (pins) and the month partitions of this
+ * The directory (`org`), the person's own room, every targeted post's room and every
+ * document's room `/api/me` lists (a document is kept whole on every device that may read it,
+ * so that the library and the guidelines work offline), and for each space they may read its
+ * shared room (pins) and the month partitions of this
  * month and the previous one (UTC, as the partitions are named), so that a new device shows
  * recent posts without downloading years. Older months stay on the device once synced, but are
  * not kept open, unless they hold local changes not yet stored (made just before the month
@@ -34,7 +36,7 @@ export function wantedRooms(
   ]);
   for (const entry of me?.rooms ?? []) {
     if (entry.kind === 'org' || entry.room === own) rooms.set(entry.room, entry.access);
-    else if (entry.kind === 'post') rooms.set(entry.room, entry.access);
+    else if (entry.kind === 'post' || entry.kind === 'doc') rooms.set(entry.room, entry.access);
     else if (entry.kind === 'space') {
       rooms.set(spaceRoom(entry.spaceId), entry.access);
       rooms.set(spaceMonthRoom(entry.spaceId, now), entry.access);
@@ -73,6 +75,6 @@ export function readableSpaceIds(me: Me): Set<string> {
 export function stillReadable(me: Me, name: string): boolean {
   const room = parseRoomName(name);
   if (room?.kind === 'space') return readableSpaceIds(me).has(room.spaceId);
-  if (room?.kind === 'post') return me.rooms.some((r) => r.room === name);
+  if (room?.kind === 'post' || room?.kind === 'doc') return me.rooms.some((r) => r.room === name);
   return true;
 }
