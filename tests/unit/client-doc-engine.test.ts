@@ -12,7 +12,7 @@ import { deleteUserDb, openUserDb, type FikaDb } from '../../src/lib/data/db';
 import { body } from '../../src/lib/model/doc-room';
 import { docRoom } from '../../src/lib/model/rooms';
 import { createSyncEngine, type FikaSyncEngine } from '../../src/lib/sync/engine';
-import { startServer, waitFor, type TestServer } from '../support/server';
+import { sleep, startServer, waitFor, type TestServer } from '../support/server';
 import * as Y from 'yjs';
 
 const cleanups: Array<() => unknown> = [];
@@ -105,10 +105,12 @@ describe('engine.openDoc', () => {
     });
     await waitFor(() => textOf(openE.doc) === 'Holidays are booked by March.', 5000, 'the text at Erik');
 
-    // Released (twice: harmless), the room closes unless something else keeps it.
+    // Released (twice: harmless), the room stays open all the same: the engine keeps every
+    // readable document synced for the library, and the other hold is not affected.
     openA.release();
     openA.release();
-    await waitFor(() => !a.openRooms.includes(room), 3000, 'the room closed');
+    await sleep(300);
+    expect(a.openRooms).toContain(room);
     await waitFor(() => names(openE).join() === 'Erik', 5000, 'Astrid gone from Erik’s awareness');
     openE.release();
   });

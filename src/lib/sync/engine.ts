@@ -163,6 +163,8 @@ export class FikaSyncEngine implements SyncEngine {
   /** Rooms held open by `change()` and `loadOlder()`: access and how many hold each. */
   readonly #held = new Map<string, { access: Access; count: number }>();
   #stopped = false;
+  /** How many editors hold each document open (their presence is cleared when none does). */
+  readonly #editors = new Map<string, number>();
   /** Last month's partitions are open (see #apply). */
   #olderMonthsOpen = false;
   #olderMonthsTimer: ReturnType<typeof setTimeout> | null = null;
@@ -258,9 +260,20 @@ export class FikaSyncEngine implements SyncEngine {
     }
     this.#hold(roomName, access);
     let released = false;
+    let presence: Awareness | null = null;
     const release = () => {
       if (released) return;
       released = true;
+      // The person's presence (name, caret) is shown while at least one editor has it open; the
+      // room itself may stay open for the library.
+      if (presence) {
+        const left = (this.#editors.get(roomName) ?? 1) - 1;
+        if (left > 0) this.#editors.set(roomName, left);
+        else {
+          this.#editors.delete(roomName);
+          presence.setLocalState(null);
+        }
+      }
       this.#release(roomName);
     };
     try {
@@ -269,6 +282,11 @@ export class FikaSyncEngine implements SyncEngine {
       const doc = await room.loaded;
       const awareness = room.awareness;
       if (!awareness) throw new ApiFailure(0, 'stopped', 'Sync has stopped.');
+      if (released) throw new ApiFailure(0, 'stopped', 'Released before it was open.');
+      // Fields set on a cleared state are ignored (y-protocols): start from an empty one.
+      if (awareness.getLocalState() === null) awareness.setLocalState({});
+      presence = awareness;
+      this.#editors.set(roomName, (this.#editors.get(roomName) ?? 0) + 1);
       return { doc, awareness, access: room.access, release };
     } catch (err) {
       release();
