@@ -277,3 +277,28 @@ test('an uploaded image is inserted; a file that is not an image is refused with
   await expect(editor.locator('img')).toHaveCount(images + 1);
   await erik.context.close();
 });
+
+test('a guideline prints without the app around it and downloads as Markdown', async ({ browser }) => {
+  const { page, context } = await personPage(browser, 'sara');
+  await page.goto('/docs/vacation-policy');
+  await expect(editorOf(page)).toContainText('25 semesterdagar');
+
+  const [download] = await Promise.all([
+    page.waitForEvent('download'),
+    page.getByRole('button', { name: 'Download as Markdown' }).click()
+  ]);
+  expect(download.suggestedFilename()).toBe('Semesterpolicy Vacation policy.md');
+  const file = await download.path();
+  const markdown = (await import('node:fs')).readFileSync(file, 'utf8');
+  expect(markdown.startsWith('# Semesterpolicy / Vacation policy\n\n# Semesterpolicy\n\n')).toBe(true);
+  expect(markdown).toContain('Alla anställda har rätt till **25 semesterdagar** per semesterår');
+
+  await page.emulateMedia({ media: 'print' });
+  await expect(page.locator('.app-header')).toBeHidden();
+  await expect(page.getByRole('button', { name: 'Print' })).toBeHidden();
+  await expect(
+    page.getByRole('heading', { level: 1, name: 'Semesterpolicy / Vacation policy' })
+  ).toBeVisible();
+  await expect(editorOf(page)).toContainText('25 semesterdagar');
+  await context.close();
+});
