@@ -3,38 +3,15 @@
  * SQLite file, the API over HTTP, and stock y-websocket clients (and a crafted one) on the
  * document rooms.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import { body, readMeta, setMeta } from '../../src/lib/model/doc-room';
 import { encodeUpdate } from '../../sync-server/src/messages';
-import {
-  connect,
-  metric,
-  rawConnect,
-  sleep,
-  startServer,
-  synced,
-  waitFor,
-  type Client,
-  type TestServer
-} from '../support/server';
+import { metric, rawConnect, sleep, startServer, synced, waitFor, type TestServer } from '../support/server';
+import { testScope } from '../support/scope';
 
-const cleanups: Array<() => unknown> = [];
-afterEach(async () => {
-  while (cleanups.length) await cleanups.pop()!();
-});
-
-async function server(opts: Parameters<typeof startServer>[0] = {}): Promise<TestServer> {
-  const s = await startServer(opts);
-  cleanups.push(() => s.stop());
-  return s;
-}
-
-function client(...args: Parameters<typeof connect>): Client {
-  const c = connect(...args);
-  cleanups.unshift(() => c.destroy());
-  return c;
-}
+const scope = testScope();
+const { server, client } = scope;
 
 async function call(s: TestServer, token: string | null, method: string, url: string, json?: unknown) {
   const headers: Record<string, string> = {};
@@ -239,7 +216,7 @@ describe('who writes a document room', () => {
     setMeta(forged, { title: 'Hijacked', status: 'published' }, f.johan.user.id, Date.now());
     body(forged).delete(0, 1);
     const raw = rawConnect(f.s, room, f.johan.token);
-    cleanups.unshift(() => raw.ws.close());
+    scope.deferLast(() => raw.ws.close());
     await raw.opened;
     for (const u of updates) raw.ws.send(encodeUpdate(u));
     await waitFor(() => raw.messages.length > 0, 5000, 'the server answering the crafted client');

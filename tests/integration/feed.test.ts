@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { spaceMonthRoom } from '../../src/lib/model/rooms';
 import { addPost, posts, reach, reads } from '../../src/lib/model/space-room';
 import { DEMO_PASSWORD, seedDemo } from '../../sync-server/src/demo';
@@ -13,34 +13,12 @@ import { seedDemoContent } from '../../sync-server/src/demo-content';
 import { hashPassword } from '../../sync-server/src/passwords';
 import { FAST_SCRYPT } from '../factories';
 import type { Group, Space } from '../../sync-server/src/org';
-import {
-  connect,
-  rawConnect,
-  startServer,
-  synced,
-  waitFor,
-  withTimeout,
-  type Client,
-  type TestServer
-} from '../support/server';
+import { rawConnect, startServer, synced, waitFor, withTimeout, type TestServer } from '../support/server';
+import { testScope } from '../support/scope';
 import { GIF_1X1, SVG, WEBP_1X1, makeJpeg, makePng, pngHeaderOnly } from '../support/images';
 
-const cleanups: Array<() => unknown> = [];
-afterEach(async () => {
-  while (cleanups.length) await cleanups.pop()!();
-});
-
-async function server(opts: Parameters<typeof startServer>[0] = {}): Promise<TestServer> {
-  const s = await startServer(opts);
-  cleanups.push(() => s.stop());
-  return s;
-}
-
-function client(...args: Parameters<typeof connect>): Client {
-  const c = connect(...args);
-  cleanups.unshift(() => c.destroy());
-  return c;
-}
+const scope = testScope();
+const { server, client } = scope;
 
 interface CallOptions {
   json?: unknown;

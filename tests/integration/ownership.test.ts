@@ -3,37 +3,15 @@
  * the default rule set. A refused update closes its connection with 4409 and is neither relayed
  * nor stored; client-id ownership survives a restart.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import { CloseCodes } from '../../src/lib/model/close-codes';
 import { addPost, editPost, posts, setReaction } from '../../src/lib/model/space-room';
-import {
-  connect,
-  sleep,
-  startServer,
-  synced,
-  waitFor,
-  withTimeout,
-  type Client,
-  type TestServer
-} from '../support/server';
+import { sleep, synced, waitFor, withTimeout, type TestServer } from '../support/server';
+import { testScope } from '../support/scope';
 
-const cleanups: Array<() => unknown> = [];
-afterEach(async () => {
-  while (cleanups.length) await cleanups.pop()!();
-});
-
-async function server(opts: Parameters<typeof startServer>[0] = {}): Promise<TestServer> {
-  const s = await startServer(opts);
-  cleanups.push(() => s.stop());
-  return s;
-}
-
-function client(...args: Parameters<typeof connect>): Client {
-  const c = connect(...args);
-  cleanups.unshift(() => c.destroy());
-  return c;
-}
+const scope = testScope();
+const { server, client } = scope;
 
 const textOf = (doc: Y.Doc, postId: string): string | undefined =>
   (posts(doc).get(postId)?.get('text') as Y.Text | undefined)?.toString();

@@ -4,7 +4,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import * as encoding from 'lib0/encoding';
 import * as decoding from 'lib0/decoding';
@@ -13,7 +13,6 @@ import { buildTeamSpace } from '../factories';
 import { CloseCodes } from '../../src/lib/model/close-codes';
 import { allow, allowWriters, defaultRules, refuse, type RuleSet } from '../../src/lib/model/validation';
 import {
-  connect,
   countingWebSocket,
   metric,
   rawConnect,
@@ -22,14 +21,12 @@ import {
   synced,
   waitFor,
   withTimeout,
-  type Client,
   type TestServer
 } from '../support/server';
+import { testScope } from '../support/scope';
 
-const cleanups: Array<() => unknown> = [];
-afterEach(async () => {
-  while (cleanups.length) await cleanups.pop()!();
-});
+const scope = testScope();
+const { client } = scope;
 
 /**
  * These tests are about the transport and write arbitrary content into a space's shared room as
@@ -38,17 +35,8 @@ afterEach(async () => {
  */
 const transportRules: RuleSet = { ...defaultRules, space: allowWriters };
 
-async function server(opts: Parameters<typeof startServer>[0] = {}): Promise<TestServer> {
-  const s = await startServer({ rules: transportRules, ...opts });
-  cleanups.push(() => s.stop());
-  return s;
-}
-
-function client(...args: Parameters<typeof connect>): Client {
-  const c = connect(...args);
-  cleanups.unshift(() => c.destroy());
-  return c;
-}
+const server = (opts: Parameters<typeof startServer>[0] = {}): Promise<TestServer> =>
+  scope.server({ rules: transportRules, ...opts });
 
 function openSpace(s: TestServer): string {
   const space = s.org.createSpace({

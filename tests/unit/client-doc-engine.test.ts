@@ -5,55 +5,21 @@
  * by one reaches the other, and that a reader's open document is read-only.
  */
 import 'fake-indexeddb/auto';
-import { afterEach, describe, expect, it } from 'vitest';
-import WebSocket from 'ws';
-import { ApiFailure, type Me } from '../../src/lib/api';
-import { deleteUserDb, openUserDb, type FikaDb } from '../../src/lib/data/db';
+import { describe, expect, it } from 'vitest';
+import { ApiFailure } from '../../src/lib/api';
 import { body } from '../../src/lib/model/doc-room';
 import { docRoom } from '../../src/lib/model/rooms';
-import { createSyncEngine, type FikaSyncEngine } from '../../src/lib/sync/engine';
-import { sleep, startServer, waitFor, type TestServer } from '../support/server';
+import type { FikaSyncEngine } from '../../src/lib/sync/engine';
+import { sleep, waitFor, type TestServer } from '../support/server';
+import { testScope } from '../support/scope';
+import { startEngine, userDatabase } from './client-sync';
 import * as Y from 'yjs';
 
-const cleanups: Array<() => unknown> = [];
-afterEach(async () => {
-  while (cleanups.length) await cleanups.pop()!();
-});
+const scope = testScope();
+const { server } = scope;
 
-async function server(): Promise<TestServer> {
-  const s = await startServer();
-  cleanups.push(() => s.stop());
-  return s;
-}
-
-function meOf(s: TestServer, userId: string): Me {
-  const user = s.org.getUser(userId)!;
-  return {
-    user,
-    groups: s.org.groupsOf(userId),
-    spaces: s.org.spacesFor(user),
-    rooms: s.org.readableRooms(user),
-    organisation: { name: 'Test AB' }
-  };
-}
-
-async function engine(s: TestServer, userId: string, token: string): Promise<FikaSyncEngine> {
-  const db: FikaDb = openUserDb(userId);
-  cleanups.push(async () => {
-    db.close();
-    await deleteUserDb(userId);
-  });
-  const e = await createSyncEngine({
-    db,
-    me: meOf(s, userId),
-    onSessionEnded: () => {},
-    url: s.wsUrl,
-    params: { token },
-    WebSocket: WebSocket as unknown as typeof globalThis.WebSocket
-  });
-  cleanups.push(() => e.stop());
-  return e;
-}
+const engine = (s: TestServer, userId: string, token: string): Promise<FikaSyncEngine> =>
+  startEngine(scope, s, userDatabase(scope, userId), token);
 
 function guideline(s: TestServer, ownerId: string) {
   const space = s.org.createSpace({

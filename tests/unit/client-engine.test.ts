@@ -4,74 +4,37 @@
  * clients as the person's other device and as other people.
  */
 import 'fake-indexeddb/auto';
-import { afterEach, describe, expect, it } from 'vitest';
-import WebSocket from 'ws';
-import type { Me } from '../../src/lib/api';
-import { deleteUserDb, openUserDb, type FikaDb } from '../../src/lib/data/db';
+import { describe, expect, it } from 'vitest';
+import { type FikaDb } from '../../src/lib/data/db';
 import { recentPosts } from '../../src/lib/data/queries';
 import { spaceMonthRoom, userRoom } from '../../src/lib/model/rooms';
 import { addPost } from '../../src/lib/model/space-room';
 import { readNote, writeNote } from '../../src/lib/model/user-room';
 import { setMeta as setDocMeta } from '../../src/lib/model/doc-room';
 import { saveMe } from '../../src/lib/data/meta';
-import { createSyncEngine, type FikaSyncEngine } from '../../src/lib/sync/engine';
+import type { FikaSyncEngine } from '../../src/lib/sync/engine';
 import { previousMonth, wantedRooms } from '../../src/lib/sync/wanted-rooms';
-import { connect, startServer, synced, waitFor, type TestServer } from '../support/server';
+import { connect, synced, waitFor, type TestServer } from '../support/server';
+import { testScope } from '../support/scope';
+import { meOf, startEngine, userDatabase } from './client-sync';
 import { buildMe, buildSpace } from './client-factories';
 import { buildTeamSpace } from '../factories';
 
-const cleanups: Array<() => unknown> = [];
-afterEach(async () => {
-  while (cleanups.length) await cleanups.pop()!();
-});
+const scope = testScope();
+const { server } = scope;
 
-async function server(opts: Parameters<typeof startServer>[0] = {}): Promise<TestServer> {
-  const s = await startServer(opts);
-  cleanups.push(() => s.stop());
-  return s;
-}
+const database = (userId: string): FikaDb => userDatabase(scope, userId);
 
-function meOf(s: TestServer, userId: string): Me {
-  const user = s.org.getUser(userId)!;
-  return {
-    user,
-    groups: s.org.groupsOf(userId),
-    spaces: s.org.spacesFor(user),
-    rooms: s.org.readableRooms(user),
-    organisation: { name: 'Test AB' }
-  };
-}
-
-function database(userId: string): FikaDb {
-  const db = openUserDb(userId);
-  cleanups.push(async () => {
-    db.close();
-    await deleteUserDb(userId);
-  });
-  return db;
-}
-
-async function engine(
+const engine = (
   s: TestServer,
   db: FikaDb,
   token: string,
   opts: { url?: string; onSessionEnded?: () => void } = {}
-): Promise<FikaSyncEngine> {
-  const e = await createSyncEngine({
-    db,
-    me: meOf(s, db.userId),
-    onSessionEnded: opts.onSessionEnded ?? (() => {}),
-    url: opts.url ?? s.wsUrl,
-    params: { token },
-    WebSocket: WebSocket as unknown as typeof globalThis.WebSocket
-  });
-  cleanups.push(() => e.stop());
-  return e;
-}
+): Promise<FikaSyncEngine> => startEngine(scope, s, db, token, opts);
 
 function otherDevice(s: TestServer, room: string, token: string) {
   const c = connect(s, room, token);
-  cleanups.push(() => c.destroy());
+  scope.defer(() => c.destroy());
   return c;
 }
 

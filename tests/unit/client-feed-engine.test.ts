@@ -4,11 +4,10 @@
  * stock y-websocket clients as other people and other devices.
  */
 import 'fake-indexeddb/auto';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
-import WebSocket from 'ws';
-import { ApiFailure, type Me } from '../../src/lib/api';
-import { deleteUserDb, openUserDb, type FikaDb } from '../../src/lib/data/db';
+import { ApiFailure } from '../../src/lib/api';
+import { type FikaDb } from '../../src/lib/data/db';
 import * as actions from '../../src/lib/feed/actions';
 import { FeedInputError } from '../../src/lib/feed/actions';
 import { spaceMonthRoom, spaceRoom, userRoom } from '../../src/lib/model/rooms';
@@ -23,63 +22,27 @@ import {
 } from '../../src/lib/model/space-room';
 import { pinned } from '../../src/lib/model/space-shared';
 import { notifyLevels, readMap, spaceChoices } from '../../src/lib/model/user-room';
-import { createSyncEngine, type FikaSyncEngine, type SpaceMonth } from '../../src/lib/sync/engine';
-import { connect, metric, startServer, synced, waitFor, type TestServer } from '../support/server';
+import { type FikaSyncEngine, type SpaceMonth } from '../../src/lib/sync/engine';
+import { connect, metric, synced, waitFor, type TestServer } from '../support/server';
+import { testScope } from '../support/scope';
+import { startEngine, userDatabase } from './client-sync';
 
-const cleanups: Array<() => unknown> = [];
-afterEach(async () => {
-  while (cleanups.length) await cleanups.pop()!();
-});
+const scope = testScope();
+const { server } = scope;
 
-async function server(): Promise<TestServer> {
-  const s = await startServer();
-  cleanups.push(() => s.stop());
-  return s;
-}
+const database = (userId: string): FikaDb => userDatabase(scope, userId);
 
-function meOf(s: TestServer, userId: string): Me {
-  const user = s.org.getUser(userId)!;
-  return {
-    user,
-    groups: s.org.groupsOf(userId),
-    spaces: s.org.spacesFor(user),
-    rooms: s.org.readableRooms(user),
-    organisation: { name: 'Test AB' }
-  };
-}
-
-function database(userId: string): FikaDb {
-  const db = openUserDb(userId);
-  cleanups.push(async () => {
-    db.close();
-    await deleteUserDb(userId);
-  });
-  return db;
-}
-
-async function engine(
+const engine = (
   s: TestServer,
   db: FikaDb,
   token: string,
   opts: { url?: string; months?: (spaceId: string) => Promise<SpaceMonth[]> } = {}
-): Promise<FikaSyncEngine> {
-  const e = await createSyncEngine({
-    db,
-    me: meOf(s, db.userId),
-    onSessionEnded: () => {},
-    url: opts.url ?? s.wsUrl,
-    params: { token },
-    WebSocket: WebSocket as unknown as typeof globalThis.WebSocket,
-    months: opts.months
-  });
-  cleanups.push(() => e.stop());
-  return e;
-}
+): Promise<FikaSyncEngine> => startEngine(scope, s, db, token, opts);
 
 /** A stock client on `room`, synced. */
 async function device(s: TestServer, room: string, token: string) {
   const c = connect(s, room, token);
-  cleanups.push(() => c.destroy());
+  scope.defer(() => c.destroy());
   await synced(c);
   return c;
 }
@@ -370,7 +333,7 @@ describe('the feed’s actions', () => {
     expect(await db.comments.count()).toBe(0);
     const doc = new Y.Doc();
     const check = connect(s, spaceMonthRoom(space.id, new Date()), sara.token, { doc });
-    cleanups.push(() => check.destroy());
+    scope.defer(() => check.destroy());
     await synced(check);
     await waitFor(() => e.status.pending === 0, 5000, 'stored');
     expect(posts(doc).size).toBe(1);
