@@ -8,13 +8,28 @@
  * awaits, and loses track inside nested async functions (a query that awaits a helper which
  * awaited two reads and returned a plain value stops noticing the reads after it). The feed's
  * queries are built of such helpers. So this re-runs on Dexie's `storagemutated` event, which
- * fires for every committed change, coalesced so a burst of writes costs one re-run, and keeps
- * only the answer of the latest run.
+ * fires for every committed change to the rows pages read, coalesced so a burst of writes costs
+ * one re-run, and keeps only the answer of the latest run.
  */
 import Dexie from 'dexie';
 
 /** Writes within this long of each other cause one re-run. */
 const COALESCE_MS = 16;
+
+/**
+ * Tables no page query reads: the rooms' Yjs updates (written on every keystroke in an editor or
+ * the note), the rooms list and the outbox belong to the sync layer. Rows materialised from
+ * those updates follow in their own tables, and those do trigger a re-run.
+ */
+const SYNC_TABLES = new Set(['$rooms.doc_updates', 'rooms', 'outbox']);
+
+/** Whether a `storagemutated` report touches any table a page may read (`idb://<db>/<table>/…`). */
+function touchesRows(parts: Record<string, unknown>): boolean {
+  return Object.keys(parts).some((key) => {
+    const table = key.startsWith('idb://') ? key.slice(6).split('/')[1] : undefined;
+    return table === undefined || !SYNC_TABLES.has(table);
+  });
+}
 
 export function live<T>(
   query: () => T | Promise<T>,
@@ -39,7 +54,8 @@ export function live<T>(
         }
       );
     };
-    const rerun = () => {
+    const rerun = (parts: Record<string, unknown>) => {
+      if (!touchesRows(parts)) return;
       timer ??= setTimeout(() => {
         timer = null;
         if (!stopped) execute(query());
