@@ -193,7 +193,8 @@ export function seedDemoContent(server: { db: Db; org: Org }, now = Date.now()):
   });
   // The library's documents, each written by its owner (demo-docs.ts).
   for (const { room, author, write } of demoDocRooms(now)) {
-    const doc = new Y.Doc();
+    // Documents keep their history (their versions are snapshots of it).
+    const doc = new Y.Doc({ gc: false });
     docs.set(room, doc);
     as(doc, room, author, () => write(doc));
   }

@@ -43,7 +43,12 @@ export interface RoomOptions {
 }
 
 export class LoadedRoom {
-  readonly doc = new Y.Doc();
+  /**
+   * Document rooms keep their whole history (`gc: false`): a named version is a snapshot, and
+   * the text it names is rebuilt from deleted content. Compaction encodes this copy, so it keeps
+   * that content too. Other rooms drop deleted content as usual.
+   */
+  readonly doc: Y.Doc;
   readonly awareness: awarenessProtocol.Awareness;
   readonly peers = new Set<Peer>();
   /** Updates applied to `doc` but not yet committed. */
@@ -67,6 +72,7 @@ export class LoadedRoom {
     readonly name: string,
     readonly room: Room
   ) {
+    this.doc = new Y.Doc({ gc: room.kind !== 'doc' });
     this.awareness = new awarenessProtocol.Awareness(this.doc);
     this.awareness.setLocalState(null);
   }

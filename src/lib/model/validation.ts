@@ -4,12 +4,13 @@
  *
  * Rules are pure: they read the server's copy of the document (before the update) and the
  * decoded update, and say yes or no. Space and post rooms have ownership rules
- * (space-rules.ts); a person's own room lets its writer do anything; the directory is the
+ * (space-rules.ts), document rooms protect their versions and confirmations (doc-rules.ts); a person's own room lets its writer do anything; the directory is the
  * server's alone.
  */
 import type * as Y from 'yjs';
 import type { Access, Room, RoomKind } from './rooms';
 import { postRule, spaceRule } from './space-rules';
+import { docRule } from './doc-rules';
 
 /** What the rules of space and post rooms need to know about the room's space and the sender. */
 export interface SpaceContext {
@@ -70,6 +71,6 @@ export const defaultRules: RuleSet = {
   org: serverOnly,
   space: spaceRule,
   post: postRule,
-  doc: allowWriters,
+  doc: docRule,
   user: allowWriters
 };

@@ -25,7 +25,7 @@ import type { Awareness } from 'y-protocols/awareness';
 import { liveQuery, type Subscription } from 'dexie';
 import yDexie from 'y-dexie';
 import { api, ApiFailure, type Me } from '../api';
-import { openUserDb, type FikaDb } from '../data/db';
+import { openUserDb, type DexieAddon, type FikaDb } from '../data/db';
 import { forgetRoomRows } from '../data/materialise';
 import { getMeta, setMeta } from '../data/meta';
 import { CloseCodes } from '../model/close-codes';
@@ -36,6 +36,11 @@ import type { SyncState } from './status';
 import { MAX_BACKOFF_MS, RoomSync, type RoomSyncContext } from './room-sync';
 import { SyncStatus } from './sync-status.svelte';
 import { previousMonth, roomAccess, stillReadable, wantedRooms } from './wanted-rooms';
+import { compressRooms } from './compress';
+
+/** When the stored updates are first merged after start, and how often after that (as y-dexie). */
+const COMPRESS_DELAY_MS = 10_000;
+const COMPRESS_INTERVAL_MS = 300_000;
 
 export interface SyncSnapshot {
   state: SyncState;
@@ -171,12 +176,15 @@ export class FikaSyncEngine implements SyncEngine {
   #sessionEnded = false;
   readonly #pending: Subscription;
   readonly #ticker: ReturnType<typeof setInterval>;
+  #compressTimer: ReturnType<typeof setTimeout> | null = null;
 
   constructor(options: SyncEngineOptions, lastSyncedAt: number | null) {
     this.#options = options;
     this.#db = options.db;
     this.#me = options.me;
-    this.#ydb = openUserDb(options.db.userId, { yDexie });
+    // y-dexie's own merging drops deleted content, which document versions need (compress.ts).
+    this.#ydb = openUserDb(options.db.userId, { yDexie: yDexie({ gc: false }) as DexieAddon });
+    this.#scheduleCompress(COMPRESS_DELAY_MS);
     this.status = new SyncStatus({
       online: isOnline(),
       lastSyncedAt,
@@ -429,11 +437,26 @@ export class FikaSyncEngine implements SyncEngine {
     this.#pending.unsubscribe();
     clearInterval(this.#ticker);
     if (this.#olderMonthsTimer) clearTimeout(this.#olderMonthsTimer);
+    if (this.#compressTimer) clearTimeout(this.#compressTimer);
     if (typeof window !== 'undefined') {
       window.removeEventListener('online', this.#onOnline);
       window.removeEventListener('offline', this.#onOffline);
     }
     this.#ydb.close();
+  }
+
+  /** Merges the stored updates of every room now and then, keeping documents' history. */
+  #scheduleCompress(delay: number): void {
+    this.#compressTimer = setTimeout(() => {
+      this.#compressTimer = null;
+      compressRooms(this.#ydb, COMPRESS_INTERVAL_MS)
+        .catch((err: unknown) => {
+          if (!this.#stopped) console.debug('sync: merging stored updates failed', err);
+        })
+        .finally(() => {
+          if (!this.#stopped) this.#scheduleCompress(COMPRESS_INTERVAL_MS);
+        });
+    }, delay);
   }
 
   /** Opens the rooms wanted now and closes the others (their data stays). */

@@ -37,6 +37,7 @@ import { ACK_PARAM, COMMITTED_MESSAGE } from '../model/protocol';
 import { parseRoomName, type Access } from '../model/rooms';
 import { markReach, personKey, posts, reach } from '../model/space-room';
 import { confirmedByState, describeChange } from './outbox';
+import { keepsHistory } from './compress';
 import type { SyncStatus } from './sync-status.svelte';
 
 /** The y-websocket message type of sync messages. */
@@ -131,6 +132,8 @@ export class RoomSync {
     if (!row) throw new Error(`room ${this.name} vanished while opening`);
     this.#throwIfStopped();
     const doc = row.doc;
+    // A document room keeps its history: its named versions are snapshots of it (doc-versions.ts).
+    if (keepsHistory(this.name)) doc.gc = false;
     this.#doc = doc;
     this.#local = DexieYProvider.load(doc);
     await this.#local.whenLoaded;
