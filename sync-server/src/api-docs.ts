@@ -19,19 +19,28 @@ import type {
 import type * as Y from 'yjs';
 import { docRoom, type Room } from '../../src/lib/model/rooms';
 import { normaliseFolder, setMeta } from '../../src/lib/model/doc-room';
+import {
+  readConfirmations,
+  readVersions,
+  recordConfirmation,
+  requiredVersion
+} from '../../src/lib/model/doc-versions';
 import type { Org, User } from './org';
 import * as schemas from './api-schemas';
 import { ApiError } from './api-error';
 import type { AuthContext } from './api';
 
-/** A room as loaded by the registry: enough to write the first metadata into it as the server. */
-export interface DocRooms<R> {
+/**
+ * A room as loaded by the registry: enough to read it and to write into it as the server (the
+ * first metadata, confirmations).
+ */
+export interface DocRooms<R extends { doc: Y.Doc }> {
   load(room: Room): R;
   writeAsServer(room: R, change: (doc: Y.Doc) => void): void;
   releaseIfIdle(room: R): void;
 }
 
-export interface DocsDeps<R> {
+export interface DocsDeps<R extends { doc: Y.Doc }> {
   org: Org;
   rooms: DocRooms<R>;
   signedInOnly: { preHandler: (request: FastifyRequest, reply: FastifyReply) => Promise<unknown> };
@@ -47,7 +56,10 @@ type Api<L extends FastifyBaseLogger> = FastifyInstance<
 
 const noSuchDocument = () => new ApiError(404, 'not-found', 'No such document.');
 
-export function registerDocRoutes<L extends FastifyBaseLogger, R>(api: Api<L>, deps: DocsDeps<R>): void {
+export function registerDocRoutes<L extends FastifyBaseLogger, R extends { doc: Y.Doc }>(
+  api: Api<L>,
+  deps: DocsDeps<R>
+): void {
   const { org, rooms, signedInOnly, authOf } = deps;
 
   /** The document when the person may read it; 404 otherwise, whether or not it exists. */
@@ -111,6 +123,84 @@ export function registerDocRoutes<L extends FastifyBaseLogger, R>(api: Api<L>, d
         );
       }
       return org.setDocumentEditors(doc.id, request.body.userIds);
+    }
+  );
+
+  /** Runs `read` on the document's room as the server holds it (loaded for the moment if need be). */
+  const withRoom = <T>(docId: string, read: (loaded: R) => T): T => {
+    const loaded = rooms.load({ kind: 'doc', name: docRoom(docId), docId });
+    try {
+      return read(loaded);
+    } finally {
+      rooms.releaseIfIdle(loaded);
+    }
+  };
+
+  // A reader's connection is read-only, so confirming cannot be a sync update of theirs: the
+  // server checks it and writes it into the room, from where it reaches every device.
+  api.post<{ Params: schemas.IdParams; Body: schemas.ConfirmationBody }>(
+    '/documents/:id/confirmations',
+    { ...signedInOnly, schema: { params: schemas.idParams, body: schemas.confirmationBody } },
+    async (request) => {
+      const { user } = authOf(request);
+      const doc = readableDocument(user, request.params.id);
+      const { versionId } = request.body;
+      return withRoom(doc.id, (loaded) => {
+        if (!readVersions(loaded.doc).some((v) => v.id === versionId)) {
+          throw new ApiError(404, 'no-such-version', 'The document has no such version.');
+        }
+        const required = requiredVersion(loaded.doc);
+        if (required?.id !== versionId) {
+          throw new ApiError(
+            409,
+            'not-current',
+            required
+              ? `Version "${required.name}" is the one to confirm now.`
+              : 'This document does not ask for a read confirmation now.'
+          );
+        }
+        const existing = readConfirmations(loaded.doc).get(user.id);
+        if (existing?.versionId === versionId) return { versionId, at: existing.at };
+        const at = Date.now();
+        rooms.writeAsServer(loaded, (ydoc) => recordConfirmation(ydoc, user.id, versionId, at));
+        return { versionId, at };
+      });
+    }
+  );
+
+  /**
+   * Who in the document's audience has confirmed the version it asks for now, and who has not,
+   * for its writers (owner, co-authors, the space's admins and editors).
+   */
+  api.get<{ Params: schemas.IdParams }>(
+    '/documents/:id/confirmations',
+    { ...signedInOnly, schema: { params: schemas.idParams } },
+    async (request) => {
+      const { user } = authOf(request);
+      const doc = readableDocument(user, request.params.id);
+      if (
+        doc.ownerId !== user.id &&
+        !doc.editorIds.includes(user.id) &&
+        !org.canManageSpace(user, doc.spaceId)
+      ) {
+        throw new ApiError(
+          403,
+          'forbidden',
+          "Only the document's owner and writers see who has confirmed it."
+        );
+      }
+      const audience = org.spaceAudience(doc.spaceId);
+      return withRoom(doc.id, (loaded) => {
+        const required = requiredVersion(loaded.doc);
+        const confirmations = readConfirmations(loaded.doc);
+        return {
+          versionId: required?.id ?? null,
+          people: audience.map((userId) => {
+            const c = confirmations.get(userId);
+            return { userId, confirmedAt: required && c?.versionId === required.id ? c.at : null };
+          })
+        };
+      });
     }
   );
 }

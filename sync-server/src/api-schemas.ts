@@ -189,3 +189,8 @@ export const documentEditorsBody = object(
   { userIds: { type: 'array', items: id, maxItems: DocLimits.editors, uniqueItems: true } },
   ['userIds']
 );
+
+export interface ConfirmationBody {
+  versionId: string;
+}
+export const confirmationBody = object({ versionId: id }, ['versionId']);
