@@ -1,0 +1,133 @@
+/**
+ * Versions and read confirmations end to end, each test on a document of its own that Erik
+ * (editor) creates in All staff: publishing a version, editing, seeing the difference, viewing
+ * the version, restoring it with the history kept; a reader (Johan) confirming, Erik seeing
+ * it, and a new required version asking again (offline first, which is said clearly).
+ */
+import { expect, test, type Browser, type BrowserContext, type Page } from '@playwright/test';
+import { expectSyncState, signIn, type DemoPerson } from './support';
+
+async function personPage(
+  browser: Browser,
+  who: DemoPerson
+): Promise<{ page: Page; context: BrowserContext }> {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await signIn(page, who);
+  await expectSyncState(page, 'synced');
+  return { page, context };
+}
+
+const editorOf = (page: Page) => page.getByRole('textbox', { name: 'Document text' });
+
+/** Creates a document as the signed-in person (the API, with the page's session cookie). */
+async function createDoc(page: Page, title: string): Promise<string> {
+  const res = await page.request.post('/api/spaces/all-staff/documents', { data: { title } });
+  expect(res.status()).toBe(201);
+  return ((await res.json()) as { id: string }).id;
+}
+
+async function publish(page: Page, name: string, requireConfirmation: boolean): Promise<void> {
+  await page.getByRole('button', { name: 'Publish a version' }).click();
+  const dialog = page.getByRole('dialog', { name: 'Publish a version' });
+  await dialog.getByLabel('Version name').fill(name);
+  if (requireConfirmation) await dialog.getByLabel(/must confirm/).check();
+  await dialog.getByRole('button', { name: 'Publish', exact: true }).click();
+  await expect(dialog).toBeHidden();
+  await expect(page.getByTestId('version-list').locator('li').first()).toContainText(name);
+}
+
+test('publish a version, edit, see what changed, view it, and restore it with the history kept', async ({
+  browser
+}) => {
+  const erik = await personPage(browser, 'erik');
+  const id = await createDoc(erik.page, `Key handling ${Date.now()}`);
+  await erik.page.goto(`/docs/${id}`);
+  const editor = editorOf(erik.page);
+  await editor.click();
+  await erik.page.keyboard.type('Keys are collected at reception.');
+  await publish(erik.page, 'First edition', false);
+
+  await editor.click();
+  await erik.page.keyboard.press('Control+End');
+  await erik.page.keyboard.press('Enter');
+  await erik.page.keyboard.type('Lost keys are reported the same day.');
+
+  // What changed since the version: the new paragraph, marked as added.
+  const list = erik.page.getByTestId('version-list');
+  await list.getByRole('button', { name: 'Compare with now: First edition' }).click();
+  const diff = erik.page.getByTestId('version-diff');
+  await expect(diff.locator('ins')).toContainText('Added: Lost keys are reported the same day.');
+  await expect(diff).toContainText('Keys are collected at reception.');
+
+  // The version itself, read only.
+  await list.getByRole('button', { name: 'View: First edition' }).click();
+  const version = erik.page.getByRole('textbox', { name: 'Version “First edition” (read only)' });
+  await expect(version).toContainText('Keys are collected at reception.');
+  await expect(version).not.toContainText('Lost keys');
+  await expect(version).toHaveAttribute('contenteditable', 'false');
+
+  // Restore it: the text goes back, every version stays, and the restore is recorded.
+  await list.getByRole('button', { name: 'Restore: First edition' }).click();
+  const confirm = erik.page.getByRole('dialog', { name: 'Restore “First edition”?' });
+  await confirm.getByRole('button', { name: 'Restore' }).click();
+  await expect(editor).not.toContainText('Lost keys');
+  await expect(editor).toContainText('Keys are collected at reception.');
+  await expect(list.locator('li')).toHaveCount(2);
+  await expect(list.locator('li').first()).toContainText('Restored from “First edition”');
+
+  // After a reload (from this device's store) the history is still whole.
+  await erik.page.reload();
+  await expect(editorOf(erik.page)).toContainText('Keys are collected at reception.');
+  await expect(erik.page.getByTestId('version-list').locator('li')).toHaveCount(2);
+  await erik.page
+    .getByTestId('version-list')
+    .getByRole('button', { name: 'Compare with now: First edition' })
+    .first()
+    .click();
+  await expect(erik.page.getByText('The current text is the same as this version.')).toBeVisible();
+  await erik.context.close();
+});
+
+test('a reader confirms, the owner sees it, and a new required version asks again', async ({ browser }) => {
+  const erik = await personPage(browser, 'erik');
+  const id = await createDoc(erik.page, `Fire safety ${Date.now()}`);
+  await erik.page.goto(`/docs/${id}`);
+  await editorOf(erik.page).click();
+  await erik.page.keyboard.type('Know where the nearest exit is.');
+  await publish(erik.page, 'Edition 1', true);
+  const status = erik.page.getByTestId('confirmation-status');
+  await expect(status.getByTestId('not-confirmed')).toContainText('Johan Berg');
+
+  const johan = await personPage(browser, 'johan');
+  await johan.page.goto(`/docs/${id}`);
+  await expect(editorOf(johan.page)).toContainText('Know where the nearest exit is.');
+  await expect(johan.page.getByText('Please confirm that you have read version “Edition 1”')).toBeVisible();
+  await johan.page.getByRole('button', { name: 'I have read it' }).click();
+  await expect(johan.page.getByText('Thank you: you have confirmed version “Edition 1”.')).toBeVisible();
+  await expect(johan.page.getByRole('button', { name: 'I have read it' })).toBeHidden();
+
+  // The owner sees Johan among those who confirmed.
+  await expect(status.getByTestId('confirmed')).toContainText('Johan Berg');
+  await expect(status.getByTestId('not-confirmed')).not.toContainText('Johan Berg');
+
+  // A new version that requires confirmation asks everyone again.
+  await editorOf(erik.page).click();
+  await erik.page.keyboard.press('Control+End');
+  await erik.page.keyboard.type(' Never block it.');
+  await publish(erik.page, 'Edition 2', true);
+  await expect(status.getByTestId('not-confirmed')).toContainText('Johan Berg');
+  await expect(johan.page.getByText('Please confirm that you have read version “Edition 2”')).toBeVisible();
+
+  // Offline, confirming cannot reach the server: said clearly, and it works once back online.
+  await johan.context.setOffline(true);
+  await expectSyncState(johan.page, 'offline');
+  await johan.page.getByRole('button', { name: 'I have read it' }).click();
+  await expect(johan.page.getByRole('alert')).toContainText('You are offline.');
+  await johan.context.setOffline(false);
+  await johan.page.getByRole('button', { name: 'I have read it' }).click();
+  await expect(johan.page.getByText('Thank you: you have confirmed version “Edition 2”.')).toBeVisible();
+  await expect(status.getByTestId('confirmed')).toContainText('Johan Berg');
+  await johan.context.close();
+  await erik.context.close();
+});
