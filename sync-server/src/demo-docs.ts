@@ -12,6 +12,7 @@
  */
 import * as Y from 'yjs';
 import { body, setMeta, type DocMeta } from '../../src/lib/model/doc-room';
+import { publishVersion, recordConfirmation } from '../../src/lib/model/doc-versions';
 import { docRoom } from '../../src/lib/model/rooms';
 
 type Inline = string | { text: string; bold?: true; italic?: true };
@@ -34,6 +35,19 @@ export interface DemoDoc {
   /** Days ago of the last change. */
   changedDaysAgo: number;
   blocks: Block[];
+  /**
+   * Named versions, oldest first, published by the owner `daysAgo`; a version with `endsBefore`
+   * had the body only up to the heading with that text (the last version has the whole body).
+   */
+  versions?: Array<{
+    name: string;
+    note: string;
+    daysAgo: number;
+    requiresConfirmation: boolean;
+    endsBefore?: string;
+  }>;
+  /** Read confirmations the server recorded: who, of which version (index), how long ago. */
+  confirmations?: Array<{ userId: string; version: number; daysAgo: number }>;
 }
 
 export const DEMO_DOCS: DemoDoc[] = [
@@ -46,10 +60,33 @@ export const DEMO_DOCS: DemoDoc[] = [
       title: 'Semesterpolicy / Vacation policy',
       folder: 'HR/Ledighet',
       status: 'published',
-      requiresConfirmation: false,
+      requiresConfirmation: true,
       reviewInDays: 200
     },
     changedDaysAgo: 12,
+    // Two editions; everyone is asked to confirm the second, and some have.
+    versions: [
+      {
+        name: '2025',
+        note: 'Första utgåvan.',
+        daysAgo: 300,
+        requiresConfirmation: false,
+        endsBefore: 'Spara dagar'
+      },
+      {
+        name: '2026',
+        note: 'Nytt avsnitt om sparade dagar. / New section on saved days.',
+        daysAgo: 12,
+        requiresConfirmation: true
+      }
+    ],
+    confirmations: [
+      { userId: 'sara', version: 1, daysAgo: 10 },
+      { userId: 'nils', version: 1, daysAgo: 9 },
+      { userId: 'erik', version: 1, daysAgo: 11 },
+      // Confirmed the first edition only: asked again.
+      { userId: 'maria', version: 0, daysAgo: 200 }
+    ],
     blocks: [
       { h: 1, text: 'Semesterpolicy' },
       {
@@ -312,7 +349,37 @@ export function demoDocRooms(now: number): { room: string; author: string; write
           now - spec.changedDaysAgo * DAY_MS
         );
         writeBody(doc, spec.blocks);
+        if ('versions' in spec) writeVersions(doc, spec as DemoDoc, author, now);
       }
     };
   });
+}
+
+/** Publishes the document's demo versions (rewriting the body as it was for each) and confirmations. */
+function writeVersions(doc: Y.Doc, spec: DemoDoc, author: string, now: number): void {
+  const published = (spec.versions ?? []).map((v) => {
+    const end =
+      v.endsBefore === undefined ? -1 : spec.blocks.findIndex((b) => 'h' in b && b.text === v.endsBefore);
+    const fragment = body(doc);
+    doc.transact(() => {
+      fragment.delete(0, fragment.length);
+      writeBody(doc, end < 0 ? spec.blocks : spec.blocks.slice(0, end));
+    });
+    return publishVersion(
+      doc,
+      { name: v.name, note: v.note, requiresConfirmation: v.requiresConfirmation },
+      author,
+      now - v.daysAgo * DAY_MS
+    );
+  });
+  if (published.length > 0 && body(doc).length !== spec.blocks.length) {
+    doc.transact(() => {
+      body(doc).delete(0, body(doc).length);
+      writeBody(doc, spec.blocks);
+    });
+  }
+  for (const c of spec.confirmations ?? []) {
+    const version = published[c.version];
+    if (version) recordConfirmation(doc, c.userId, version.id, now - c.daysAgo * DAY_MS);
+  }
 }

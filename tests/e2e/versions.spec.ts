@@ -2,8 +2,10 @@
  * Versions and read confirmations end to end, each test on a document of its own that Erik
  * (editor) creates in All staff: publishing a version, editing, seeing the difference, viewing
  * the version, restoring it with the history kept; a reader (Johan) confirming, Erik seeing
- * it, and a new required version asking again (offline first, which is said clearly).
+ * it, and a new required version asking again (offline first, which is said clearly). And the
+ * demo's vacation policy (two editions, the second to be confirmed) checked with axe-core.
  */
+import AxeBuilder from '@axe-core/playwright';
 import { expect, test, type Browser, type BrowserContext, type Page } from '@playwright/test';
 import { expectSyncState, signIn, type DemoPerson } from './support';
 
@@ -131,3 +133,29 @@ test('a reader confirms, the owner sees it, and a new required version asks agai
   await johan.context.close();
   await erik.context.close();
 });
+
+for (const scheme of ['light', 'dark'] as const) {
+  test(`the demo's versions, their differences and the confirmation banner are accessible (${scheme})`, async ({
+    browser
+  }) => {
+    const context = await browser.newContext({ colorScheme: scheme });
+    const page = await context.newPage();
+    await signIn(page, 'johan');
+    await page.goto('/docs/vacation-policy');
+    await expect(editorOf(page)).toContainText('25 semesterdagar');
+    // The demo's guideline asks everyone to confirm its second edition; Johan has not yet.
+    await expect(page.getByText('Please confirm that you have read version “2026”')).toBeVisible();
+    const list = page.getByTestId('version-list');
+    await expect(list.locator('li')).toHaveCount(2);
+    // A reader views and compares, but has nothing to publish or restore.
+    await expect(page.getByRole('button', { name: 'Publish a version' })).toHaveCount(0);
+    await expect(list.getByRole('button', { name: /^Restore/ })).toHaveCount(0);
+    await list.getByRole('button', { name: 'Compare with now: 2025' }).click();
+    await expect(page.getByTestId('version-diff').locator('ins').first()).toContainText('Spara dagar');
+
+    const results = await new AxeBuilder({ page }).analyze();
+    const serious = results.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+    expect(serious.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`)).toEqual([]);
+    await context.close();
+  });
+}

@@ -5,6 +5,12 @@ import * as Y from 'yjs';
 import { parseRoomName } from '../../src/lib/model/rooms';
 import { editPost, posts } from '../../src/lib/model/space-room';
 import { body, readMeta } from '../../src/lib/model/doc-room';
+import {
+  needsConfirmation,
+  readVersions,
+  requiredVersion,
+  versionDoc
+} from '../../src/lib/model/doc-versions';
 import { defaultRules } from '../../src/lib/model/validation';
 import { DEMO_PASSWORD, DEMO_SIGN_INS, demoEmail, seedDemo, wipeDemoData } from '../../sync-server/src/demo';
 import { seedDemoContent } from '../../sync-server/src/demo-content';
@@ -92,7 +98,7 @@ describe('demo organisation', () => {
     const now = Date.UTC(2026, 10, 20, 12);
     seedDemoContent({ db: t.db, org: t.org }, now);
     const load = (id: string) => {
-      const doc = new Y.Doc();
+      const doc = new Y.Doc({ gc: false });
       for (const update of new SqliteUpdateStore(t.db).load(`doc/${id}`).updates) Y.applyUpdate(doc, update);
       return doc;
     };
@@ -141,6 +147,20 @@ describe('demo organisation', () => {
     const delta = ((vacation.get(1) as Y.XmlElement).get(0) as Y.XmlText).toDelta();
     expect(delta[1]).toEqual({ insert: '25 semesterdagar', attributes: { bold: {} } });
     for (const id of guidelines) expect(body(load(id)).toString().length).toBeGreaterThan(500);
+
+    // Two named versions of the vacation policy; everyone is asked to confirm the second.
+    const history = load('vacation-policy');
+    const versions = readVersions(history);
+    expect(versions.map((v) => [v.name, v.requiresConfirmation])).toEqual([
+      ['2025', false],
+      ['2026', true]
+    ]);
+    expect(body(versionDoc(history, versions[0]!)).toString()).not.toContain('Spara dagar');
+    expect(body(versionDoc(history, versions[1]!)).toString()).toBe(vacation.toString());
+    expect(requiredVersion(history)?.id).toBe(versions[1]!.id);
+    expect(needsConfirmation(history, 'sara')).toBeNull();
+    expect(needsConfirmation(history, 'maria')?.name).toBe('2026');
+    expect(needsConfirmation(history, 'johan')?.name).toBe('2026');
   });
 
   it("wipes the demo's database, journal and uploaded images, and nothing else", () => {
