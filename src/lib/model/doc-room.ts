@@ -12,8 +12,13 @@
  *                           stores ProseMirror nodes: Y.XmlElement named after the node
  *                           (paragraph, heading with attribute level, bulletList, listItem, ...)
  *                           holding Y.XmlText whose formatting attributes are the marks
- *   getArray('versions')    reserved for named versions
- *   getMap('confirmations') reserved for read confirmations
+ *   getArray('versions')    named versions: plain { id, name, note, snapshot, createdAt,
+ *                           createdBy, requiresConfirmation, restoredFrom? }, appended only
+ *   getMap('confirmations') user id → { versionId, at }, written by the server only
+ *                           (see doc-versions.ts; the room's rule is doc-rules.ts)
+ *
+ * Every copy of a document room keeps its history (`new Y.Doc({ gc: false })`): a version is a
+ * snapshot, and its text is rebuilt from content deleted since.
  *
  * Who owns the document and who may write it is not in the room: the server keeps it (the
  * `documents` table) so that a writer cannot make themselves owner. The server writes the first
