@@ -45,12 +45,16 @@ function percentile(values: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
 }
 
-/** In the page: resolves with performance.now() once the editor is editable and holds `last`. */
+/**
+ * In the page: resolves with performance.now() once the editor is editable and its last block
+ * with text holds `last`.
+ */
 const UNTIL_EDITABLE = (last: string) => `new Promise((resolve) => {
   const check = () => {
     const ed = document.querySelector('.doc-body[contenteditable="true"]');
-    const lastBlock = ed && ed.lastElementChild;
-    if (lastBlock && lastBlock.textContent.includes(${JSON.stringify(last)})) resolve(performance.now());
+    let block = ed && ed.lastElementChild;
+    while (block && !block.textContent) block = block.previousElementSibling;
+    if (block && block.textContent.includes(${JSON.stringify(last)})) resolve(performance.now());
     else requestAnimationFrame(check);
   };
   check();
@@ -131,14 +135,24 @@ async function main(): Promise<void> {
     await signIn(page, docEmail(0));
     // The first visit brings the document into IndexedDB and installs the service worker.
     await page.goto(`/docs/${DOC_ID}`);
-    const lastText = (await page.evaluate(`new Promise((resolve) => {
-      const check = () => {
-        const ed = document.querySelector('.doc-body[contenteditable="true"]');
-        const text = ed && ed.lastElementChild && ed.lastElementChild.textContent;
-        if (text && ed.children.length > 100) resolve(text.slice(-40)); else setTimeout(check, 50);
-      };
-      check();
-    })`)) as string;
+    const lastHandle = await page
+      .waitForFunction(
+        () => {
+          const ed = document.querySelector('.doc-body[contenteditable="true"]');
+          if (!ed || ed.children.length < 100) return false;
+          // The last block with text (the editor keeps an empty paragraph after a final list).
+          let block = ed.lastElementChild;
+          while (block && !block.textContent) block = block.previousElementSibling;
+          return block ? block.textContent!.slice(-40) : false;
+        },
+        null,
+        { timeout: 60_000 }
+      )
+      .catch(async (err: unknown) => {
+        await page.screenshot({ path: path.join(os.tmpdir(), 'fika-bench-docs-failure.png') });
+        throw err;
+      });
+    const lastText = (await lastHandle.jsonValue()) as string;
     await page.waitForFunction(
       () => document.querySelector('[data-testid="sync-status"]')?.getAttribute('data-state') === 'synced',
       null,
