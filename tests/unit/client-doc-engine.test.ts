@@ -51,6 +51,8 @@ describe('engine.openDoc', () => {
     const openA = await a.openDoc(room);
     const openE = await e.openDoc(room);
     expect(openA.access).toBe('write');
+    // A document room keeps its history on the device (its versions are snapshots of it).
+    expect(openA.doc.gc).toBe(false);
     expect(openE.access).toBe('write');
     expect(a.openRooms).toContain(room);
 
