@@ -318,6 +318,19 @@ describe('the document room rule', () => {
     });
   });
 
+  it('lets through, as Yjs discards it, a change next to content a room stored before kept history', () => {
+    const legacy = new Y.Doc(); // garbage-collected, as document rooms were stored before versions
+    setParagraphs(legacy, ['Old text']);
+    const offline = historyDoc();
+    Y.applyUpdate(offline, Y.encodeStateAsUpdate(legacy));
+    body(legacy).delete(0, 1); // someone else removed the paragraph; the server collected it
+    const late = changeOf(offline, () =>
+      ((body(offline).get(0) as Y.XmlElement).get(0) as Y.XmlText).insert(8, '!')
+    );
+    expect(send(legacy, late)).toEqual({ ok: true });
+    expect(body(legacy).length).toBe(0);
+  });
+
   it('refuses a change whose place the server lacks', () => {
     const { server, device } = setUp();
     changeOf(device, () => setParagraphs(device, ['Unsent']));

@@ -135,12 +135,16 @@ class DocRoomCheck {
     return this.roots.get(t) ?? null;
   }
 
-  /** The struct holding `id`: in the server's copy, or a new one in the update. */
-  private find(id: Y.ID): { item: Y.Item; fresh: boolean } | null {
+  /**
+   * The struct holding `id`: in the server's copy, or a new one in the update; 'gc' when the
+   * server's copy holds only a garbage-collected range there (rooms stored before documents
+   * kept their history).
+   */
+  private find(id: Y.ID): { item: Y.Item; fresh: boolean } | 'gc' | null {
     if (id.clock < Y.getState(this.store, id.client)) {
       const structs = this.store.clients.get(id.client)!;
       const s = structs[Y.findIndexSS(structs, id.clock)];
-      return s instanceof Y.Item ? { item: s, fresh: false } : null;
+      return s instanceof Y.Item ? { item: s, fresh: false } : 'gc';
     }
     const list = this.fresh.get(id.client);
     if (!list) return null;
@@ -180,6 +184,11 @@ class DocRoomCheck {
       const ref = neighbour ?? (parent instanceof Y.ID ? parent : null);
       if (!ref) stop('gap', 'The update holds a change without a place.');
       const found = this.find(ref!) ?? stop('gap', 'The update depends on changes the server does not have.');
+      if (found === 'gc') {
+        // Yjs discards an item placed next to or inside collected content: it lands nowhere.
+        result = { root: null, direct: false };
+        break;
+      }
       if (neighbour) {
         if (!found.fresh) result = this.serverPlace(found.item);
         else item = found.item;
