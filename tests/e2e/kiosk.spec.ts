@@ -5,6 +5,7 @@
  * one for Göteborg does; without a network the screen keeps its content with an offline marker
  * and catches up afterwards; disconnected by Astrid, it says so and deletes its database.
  */
+import AxeBuilder from '@axe-core/playwright';
 import { expect, test, type Browser, type Page } from '@playwright/test';
 import { databases, expectSyncState, signIn, type DemoPerson } from './support';
 
@@ -14,6 +15,15 @@ async function personPage(browser: Browser, who: DemoPerson): Promise<Page> {
   await signIn(page, who);
   await expectSyncState(page, 'synced');
   return page;
+}
+
+/** No serious or critical axe-core finding on the page as it is now. */
+async function expectNoSeriousViolations(page: Page, where: string): Promise<void> {
+  const { violations } = await new AxeBuilder({ page }).analyze();
+  const found = violations
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map((v) => `${where}: ${v.id} at ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+  expect(found).toEqual([]);
 }
 
 /** Whether `needle` occurs anywhere in the IndexedDB database `name`: rows and Yjs updates alike. */
@@ -86,11 +96,14 @@ test('a kiosk screen for Göteborg: pairing, live announcements, offline, discon
   await expect(astrid.getByTestId('kiosk-row').filter({ hasText: 'Göteborg break room' })).toContainText(
     'Waiting to be paired'
   );
+  await expectNoSeriousViolations(astrid, 'admin page (light)');
 
-  // The screen's browser: its own context, no person signed in.
-  const kioskContext = await browser.newContext();
+  // The screen's browser: its own context, no person signed in (in the dark theme, to check it too).
+  const kioskContext = await browser.newContext({ colorScheme: 'dark' });
   const kiosk = await kioskContext.newPage();
   await kiosk.goto('/kiosk');
+  await expect(kiosk.getByLabel('Pairing code')).toBeVisible();
+  await expectNoSeriousViolations(kiosk, 'pairing (dark)');
   await kiosk.getByLabel('Pairing code').fill(code.toLowerCase());
   await kiosk.getByRole('button', { name: 'Pair' }).click();
   await expect(kiosk.getByTestId('kiosk-display')).toBeVisible();
@@ -98,6 +111,7 @@ test('a kiosk screen for Göteborg: pairing, live announcements, offline, discon
   await expect(kiosk.getByRole('heading', { name: 'Senaste' })).toBeVisible();
   await expect(kiosk.getByRole('navigation')).toHaveCount(0);
   await expect(kiosk.getByText('Välkommen till Fika!').first()).toBeVisible();
+  await expectNoSeriousViolations(kiosk, 'display (dark)');
   const kioskId = await kiosk.evaluate(
     () => (JSON.parse(localStorage.getItem('fika.kiosk')!) as { id: string }).id
   );
@@ -147,6 +161,7 @@ test('a kiosk screen for Göteborg: pairing, live announcements, offline, discon
     timeout: 10_000
   });
   await expect.poll(() => databases(kiosk), { timeout: 10_000 }).not.toContain(dbName);
+  await expectNoSeriousViolations(kiosk, 'disconnected (dark)');
   expect(await kiosk.evaluate(() => localStorage.getItem('fika.kiosk'))).toBeNull();
   // Reloaded, it asks to be paired again.
   await kiosk.reload();
