@@ -251,8 +251,11 @@ describe('a kiosk token', () => {
     await expect
       .poll(() => metric(s, 'fika_sync_updates_refused_total', 'reason="read-only"'), { timeout: 5000 })
       .toBeGreaterThan(before);
+    // Nor does its presence reach anyone.
+    k.provider.awareness.setLocalState({ name: 'Not a person' });
     await sleep(300);
     expect(reader.doc.getMap('pins').has('forged')).toBe(false);
+    expect([...reader.provider.awareness.getStates().values()]).not.toContainEqual({ name: 'Not a person' });
 
     const dataDir = s.config.dataDir;
     k.destroy();
@@ -282,6 +285,28 @@ describe('a kiosk token', () => {
     expect((await call(s, '/kiosk/me', { token: kiosk.token })).status).toBe(401);
     const again = client(s, spaceRoom(o.all.id), kiosk.token);
     expect((await withTimeout(again.closed, 3000, 'refused')).code).toBe(CloseCodes.Unauthorized.code);
+  });
+
+  it('loses a space at once when the admin takes it off the kiosk, and everything when removed', async () => {
+    const s = await scope.server();
+    const o = organisation(s);
+    const kiosk = await pairedKiosk(s, o);
+    const all = client(s, spaceRoom(o.all.id), kiosk.token);
+    const office = client(s, spaceRoom(o.gbgOffice.id), kiosk.token);
+    await Promise.all([synced(all), synced(office)]);
+    const changed = await call<{ spaceIds: string[] }>(s, `/admin/kiosks/${kiosk.id}`, {
+      token: o.admin.token,
+      method: 'PATCH',
+      body: { spaceIds: [o.all.id] }
+    });
+    expect(changed.body.spaceIds).toEqual([o.all.id]);
+    expect((await withTimeout(office.closed, 3000, 'space removed')).code).toBe(CloseCodes.Forbidden.code);
+    const removed = await call(s, `/admin/kiosks/${kiosk.id}`, { token: o.admin.token, method: 'DELETE' });
+    expect(removed.status).toBe(204);
+    expect((await withTimeout(all.closed, 3000, 'kiosk removed')).code).toBe(CloseCodes.Unauthorized.code);
+    expect(
+      (await call(s, `/admin/kiosks/${kiosk.id}`, { token: o.admin.token, method: 'DELETE' })).status
+    ).toBe(404);
   });
 
   it('loses a space at once when the space is no longer shown on kiosks', async () => {

@@ -122,7 +122,9 @@ export class KioskScreen {
   tick(now = Date.now()): void {
     const status = this.sync?.status;
     if (!status) return;
-    const down = status.state === 'offline' || status.state === 'connecting';
+    // With no room to show (no space chosen yet) the engine has nothing to connect: not "down".
+    const idle = this.me !== null && this.me.rooms.length === 0 && status.state === 'connecting';
+    const down = !idle && (status.state === 'offline' || status.state === 'connecting');
     if (!down) {
       this.#downNoticedAt = null;
       this.offlineSince = null;
