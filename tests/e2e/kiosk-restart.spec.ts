@@ -1,8 +1,9 @@
 /**
- * A kiosk screen paired by its link survives a server restart: on a server of the test's own (a
- * fresh data dir and a port kept across the restart), the screen pairs from `/kiosk?pair=…` by
- * itself, keeps its content with the offline marker while the server is down, and shows what is
- * posted after the restart without anyone touching it.
+ * A kiosk screen paired by its link survives a server restart and takes a new app version: on a
+ * server of the test's own (a fresh data dir, a copy of the build, a port kept across the
+ * restart), the screen pairs from `/kiosk?pair=…` by itself, keeps its content with the offline
+ * marker while the server is down, shows what is posted after the restart, and reloads into a new
+ * version by itself, without anyone touching it.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
@@ -16,9 +17,16 @@ import { spaceMonthRoom } from '../../src/lib/model/rooms';
 import { addPost } from '../../src/lib/model/space-room';
 import { freePort } from '../support/ports';
 
-async function startAt(port: number, dataDir: string): Promise<ChildProcess> {
+async function startAt(port: number, root: string): Promise<ChildProcess> {
   const child = spawn(process.execPath, ['dist/server/index.mjs'], {
-    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', FIKA_DATA_DIR: dataDir },
+    env: {
+      ...process.env,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      LOG_LEVEL: 'warn',
+      FIKA_DATA_DIR: path.join(root, 'data'),
+      FIKA_STATIC_DIR: path.join(root, 'build')
+    },
     stdio: 'ignore'
   });
   await expect
@@ -76,14 +84,15 @@ async function post(port: number, token: string, spaceId: string, authorId: stri
   }
 }
 
-test('a kiosk paired by its link keeps showing through a server restart and catches up', async ({
+test('a kiosk paired by its link survives a server restart and takes a new app version by itself', async ({
   browser
 }) => {
   test.setTimeout(120_000);
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'fika-e2e-kiosk-'));
-  let server = await startAt(port, dataDir);
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'fika-e2e-kiosk-'));
+  fs.cpSync('build', path.join(root, 'build'), { recursive: true });
+  let server = await startAt(port, root);
   try {
     const admin = await api<{ token: string; user: { id: string } }>(base, '/setup', {
       organisation: 'Kiosk AB',
@@ -113,17 +122,39 @@ test('a kiosk paired by its link keeps showing through a server restart and catc
     // The one-time secret does not stay in the address bar.
     await expect(kiosk).toHaveURL(`${base}/kiosk`);
     await expect(kiosk.getByTestId('kiosk-announcement')).toContainText(before);
+    // The service worker controls pages loaded after it was installed, as the screen's next start
+    // is: reloaded, the screen comes back paired, from what it stored.
+    await kiosk.evaluate(async () => {
+      await navigator.serviceWorker.ready;
+    });
+    if (!(await kiosk.evaluate(() => navigator.serviceWorker.controller !== null))) await kiosk.reload();
+    await expect.poll(() => kiosk.evaluate(() => navigator.serviceWorker.controller !== null)).toBe(true);
+    await expect(kiosk.getByTestId('kiosk-announcement')).toContainText(before);
 
     await stop(server);
     await expect(kiosk.getByTestId('kiosk-offline')).toContainText('Offline since', { timeout: 15_000 });
     await expect(kiosk.getByTestId('kiosk-announcement')).toContainText(before);
 
-    server = await startAt(port, dataDir);
+    server = await startAt(port, root);
     const after = `After the restart ${Date.now()}`;
     await post(port, admin.token, space.id, admin.user.id, after);
     await expect(kiosk.getByTestId('kiosk-announcement')).toContainText(after, { timeout: 30_000 });
     await expect(kiosk.getByTestId('kiosk-offline')).toHaveCount(0);
     await expect(kiosk.getByTestId('kiosk-display')).toBeVisible();
+
+    // A new version of the app (a changed service worker, as in update.spec.ts): the screen
+    // reloads into it by itself between two rotation steps, and is still paired afterwards.
+    const sw = path.join(root, 'build', 'sw.js');
+    fs.appendFileSync(sw, `\n// next version ${Date.now()}\n`);
+    for (const copy of ['sw.js.br', 'sw.js.gz']) fs.rmSync(path.join(root, 'build', copy), { force: true });
+    const reloaded = kiosk.waitForEvent('load', { timeout: 40_000 });
+    await kiosk.evaluate(async () => {
+      await (await navigator.serviceWorker.getRegistration())?.update();
+    });
+    await reloaded;
+    await expect(kiosk.getByTestId('kiosk-display')).toBeVisible();
+    await expect(kiosk.getByTestId('kiosk-announcement')).toContainText(after);
+    await expect(kiosk.getByText('A new version of Fika is ready.')).toHaveCount(0);
     await context.close();
   } finally {
     await stop(server);
