@@ -200,7 +200,11 @@ export class Kiosks {
     };
   }
 
-  private check(input: KioskInput): KioskInput {
+  /**
+   * Checks a kiosk's fields; the spaces only when `checkSpaces` (a change that leaves them as they
+   * were keeps a space that has stopped being kiosk-visible: it shows nothing until it is again).
+   */
+  private check(input: KioskInput, checkSpaces = true): KioskInput {
     const name = text(input.name, 'name', KIOSK_NAME_MAX, true);
     if (!KIOSK_LANGUAGES.includes(input.language)) throw new OrgError('invalid', 'The language is sv or en.');
     if (
@@ -210,7 +214,7 @@ export class Kiosks {
       throw new OrgError('invalid', 'The location must be a location group.');
     }
     const spaceIds = [...new Set(input.spaceIds)];
-    for (const id of spaceIds) {
+    for (const id of checkSpaces ? spaceIds : []) {
       if (this.stmts.kioskVisible.get(id)?.kiosk_visible !== 1) {
         throw new OrgError('invalid', `The space "${id}" does not exist or is not shown on kiosks.`);
       }
@@ -239,12 +243,16 @@ export class Kiosks {
   update(id: string, patch: Partial<KioskInput>): Kiosk {
     const current = this.get(id);
     if (!current) throw new OrgError('not-found', 'No such kiosk.');
-    const checked = this.check({
-      name: patch.name ?? current.name,
-      locationGroupId: patch.locationGroupId === undefined ? current.locationGroupId : patch.locationGroupId,
-      spaceIds: patch.spaceIds ?? current.spaceIds,
-      language: patch.language ?? current.language
-    });
+    const checked = this.check(
+      {
+        name: patch.name ?? current.name,
+        locationGroupId:
+          patch.locationGroupId === undefined ? current.locationGroupId : patch.locationGroupId,
+        spaceIds: patch.spaceIds ?? current.spaceIds,
+        language: patch.language ?? current.language
+      },
+      patch.spaceIds !== undefined
+    );
     this.db.transaction(() => {
       this.stmts.update.run({ ...checked, id });
       this.writeSpaces(id, checked.spaceIds);

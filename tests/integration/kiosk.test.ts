@@ -317,6 +317,15 @@ describe('a kiosk token', () => {
     await synced(a);
     s.org.updateSpace(o.gbgOffice.id, { kioskVisible: false });
     expect((await withTimeout(a.closed, 3000, 'lost access')).code).toBe(CloseCodes.Forbidden.code);
+    // Renaming the kiosk meanwhile is not refused for it, and the space comes back with the flag.
+    const renamed = await call<{ name: string }>(s, `/admin/kiosks/${kiosk.id}`, {
+      token: o.admin.token,
+      method: 'PATCH',
+      body: { name: 'Lunch room' }
+    });
+    expect(renamed.status).toBe(200);
+    s.org.updateSpace(o.gbgOffice.id, { kioskVisible: true });
+    await synced(client(s, spaceRoom(o.gbgOffice.id), kiosk.token));
   });
 
   it('gets the images of its spaces, by token or by the cookie pairing set, and no others', async () => {
