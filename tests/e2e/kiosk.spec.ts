@@ -107,6 +107,14 @@ test('a kiosk screen for Göteborg: pairing, live announcements, offline, discon
   await kiosk.getByLabel('Pairing code').fill(code.toLowerCase());
   await kiosk.getByRole('button', { name: 'Pair' }).click();
   await expect(kiosk.getByTestId('kiosk-display')).toBeVisible();
+  // Once its service worker is active, the screen reloads into it by itself (a page is controlled
+  // only by a worker active when it loaded) and comes back paired.
+  await expect
+    .poll(() => kiosk.evaluate(() => navigator.serviceWorker.controller !== null).catch(() => false), {
+      timeout: 40_000
+    })
+    .toBe(true);
+  await expect(kiosk.getByTestId('kiosk-display')).toBeVisible();
   // The device's language, no navigation chrome, and the demo's welcome post from its spaces.
   await expect(kiosk.getByRole('heading', { name: 'Senaste' })).toBeVisible();
   await expect(kiosk.getByRole('navigation')).toHaveCount(0);
