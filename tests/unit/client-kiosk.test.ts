@@ -110,3 +110,54 @@ describe('the engine on a kiosk screen', () => {
     await expect.poll(() => ended, { timeout: 5000 }).toBe(1);
   });
 });
+
+describe("the kiosk screen's queries", () => {
+  it('rotate pinned posts first, then recent must-reads, each once; list the newest posts', async () => {
+    const owner = kioskDbOwner(`queries-${Date.now()}`);
+    const db = openUserDb(owner);
+    scope.defer(async () => {
+      db.close();
+      await deleteUserDb(owner);
+    });
+    const now = Date.UTC(2026, 10, 27, 12);
+    const day = 24 * 3600 * 1000;
+    const row = (id: string, createdAt: number, important: boolean) => ({
+      id,
+      room: 'space/news/2026-11',
+      spaceId: 'news',
+      authorId: 'erik',
+      text: id,
+      createdAt,
+      editedAt: null,
+      commentCount: 0,
+      reactionCount: 0,
+      important,
+      targetGroupIds: [],
+      images: [],
+      mentions: [],
+      ...(important ? { importantAt: createdAt } : {})
+    });
+    await db.posts.bulkPut([
+      row('old-must-read', now - 30 * day, true),
+      row('must-read', now - 2 * day, true),
+      row('newer-must-read', now - day, true),
+      row('pinned-plain', now - 40 * day, false),
+      row('pinned-must-read', now - 3 * day, true),
+      row('plain', now - 1000, false)
+    ]);
+    await db.pins.bulkPut([
+      { postId: 'pinned-plain', spaceId: 'news', room: 'space/news', by: 'erik', at: now - 5 * day },
+      { postId: 'pinned-must-read', spaceId: 'news', room: 'space/news', by: 'erik', at: now - 4 * day },
+      // A pin whose post this screen does not have (yet) is skipped.
+      { postId: 'elsewhere', spaceId: 'news', room: 'space/news', by: 'erik', at: now }
+    ]);
+    const list = await announcements(db, now);
+    expect(list.map((a) => [a.id, a.pinned])).toEqual([
+      ['pinned-must-read', true],
+      ['pinned-plain', true],
+      ['newer-must-read', false],
+      ['must-read', false]
+    ]);
+    expect((await latestPosts(db, 3)).map((p) => p.id)).toEqual(['plain', 'newer-must-read', 'must-read']);
+  });
+});
