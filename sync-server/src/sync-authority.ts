@@ -14,7 +14,7 @@ import { tokenHashOf, type Auth, type Session } from './auth';
 import type { ServerEvents } from './events';
 import type { Org } from './org';
 import type { User } from './org-types';
-import { KIOSK_TOKEN_PREFIX, kioskIdOf, kioskPrincipalId, type Kiosks } from './kiosks';
+import { KIOSK_TOKEN_PREFIX, kioskIdOf, kioskSessionId, parseKioskSession, type Kiosks } from './kiosks';
 import type { SyncAuthority } from './sync';
 
 export interface CacheOptions {
@@ -88,22 +88,22 @@ export class CachedAuthority implements SyncAuthority<User> {
   private authenticateKiosk(token: string): { user: User; session: Session } | null {
     const kiosk = this.kiosks?.authenticate(token);
     if (!kiosk) return null;
-    const id = kioskPrincipalId(kiosk.id);
+    const user = this.kiosks!.principal(kiosk);
     const session: Session = {
-      id,
-      userId: id,
+      id: kioskSessionId(kiosk.id, tokenHashOf(token)!),
+      userId: user.id,
       createdAt: kiosk.createdAt,
       expiresAt: Number.MAX_SAFE_INTEGER,
       lastSeenAt: kiosk.lastSeenAt ?? kiosk.createdAt,
       userAgent: ''
     };
-    return { user: this.kiosks!.principal(kiosk), session };
+    return { user, session };
   }
 
   isSessionValid(sessionId: string): User | null {
-    const kioskId = kioskIdOf(sessionId);
-    if (kioskId !== null) {
-      const kiosk = this.kiosks?.isLive(kioskId) ? this.kiosks.get(kioskId) : null;
+    const kioskSession = parseKioskSession(sessionId);
+    if (kioskSession !== null) {
+      const kiosk = this.kiosks?.liveWith(kioskSession.kioskId, kioskSession.tokenHashStart);
       return kiosk ? this.kiosks!.principal(kiosk) : null;
     }
     return this.auth.isSessionValid(sessionId);

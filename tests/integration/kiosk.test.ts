@@ -287,6 +287,24 @@ describe('a kiosk token', () => {
     expect((await withTimeout(again.closed, 3000, 'refused')).code).toBe(CloseCodes.Unauthorized.code);
   });
 
+  it('paired again, ends the connections made with its old token', async () => {
+    const s = await scope.server();
+    const o = organisation(s);
+    const kiosk = await pairedKiosk(s, o);
+    const old = client(s, spaceRoom(o.all.id), kiosk.token);
+    await synced(old);
+    const again = await call<{ code: string }>(s, `/admin/kiosks/${kiosk.id}/pairing`, {
+      token: o.admin.token,
+      body: {}
+    });
+    const paired = await pair(s, { code: again.body.code });
+    const fresh = client(s, spaceRoom(o.all.id), paired.body.token);
+    await synced(fresh);
+    expect((await withTimeout(old.closed, 3000, 'old token')).code).toBe(CloseCodes.Unauthorized.code);
+    await sleep(300);
+    expect(fresh.provider.wsconnected).toBe(true);
+  });
+
   it('loses a space at once when the admin takes it off the kiosk, and everything when removed', async () => {
     const s = await scope.server();
     const o = organisation(s);
