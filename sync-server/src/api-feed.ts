@@ -34,6 +34,17 @@ export interface FeedDeps {
   /** Route options that require a signed-in person. */
   signedInOnly: { preHandler: (request: FastifyRequest, reply: FastifyReply) => Promise<unknown> };
   authOf: (request: FastifyRequest) => AuthContext;
+  /**
+   * Route options for what a person or a kiosk screen may read (images); `kioskCanRead` answers
+   * for a kiosk's request and is null for a person's. Without it, images are for people only.
+   */
+  readers?: {
+    preHandler: (request: FastifyRequest, reply: FastifyReply) => Promise<unknown>;
+    kioskCanRead: (
+      request: FastifyRequest,
+      upload: { spaceId: string; postId: string | null }
+    ) => boolean | null;
+  };
 }
 
 type Api<L extends FastifyBaseLogger> = FastifyInstance<
@@ -46,7 +57,7 @@ type Api<L extends FastifyBaseLogger> = FastifyInstance<
 const noSuchSpace = () => new ApiError(404, 'not-found', 'No such space.');
 
 export function registerFeedRoutes<L extends FastifyBaseLogger>(api: Api<L>, deps: FeedDeps): void {
-  const { org, uploads, rooms, signedInOnly, authOf } = deps;
+  const { org, uploads, rooms, signedInOnly, authOf, readers } = deps;
 
   /** The space when the person sees it; 404 otherwise, whether or not it exists. */
   const visibleSpace = (user: User, spaceId: string): Space => {
@@ -179,21 +190,22 @@ export function registerFeedRoutes<L extends FastifyBaseLogger>(api: Api<L>, dep
 
   api.get<{ Params: schemas.IdParams }>(
     '/uploads/:id',
-    { ...signedInOnly, schema: { params: schemas.idParams } },
+    { preHandler: readers?.preHandler ?? signedInOnly.preHandler, schema: { params: schemas.idParams } },
     async (request, reply) => {
-      const { user } = authOf(request);
       const upload = uploads.get(request.params.id);
+      const kioskReadable = upload === null ? null : (readers?.kioskCanRead(request, upload) ?? null);
       // An image of a targeted post goes to that post's audience only, like the post itself.
       const readable =
         upload !== null &&
-        (upload.postId === null
-          ? org.canSeeSpace(user, upload.spaceId)
-          : org.roomAccess(user, {
-              kind: 'post',
-              name: postRoom(upload.spaceId, upload.postId),
-              spaceId: upload.spaceId,
-              postId: upload.postId
-            }) !== null);
+        (kioskReadable ??
+          (upload.postId === null
+            ? org.canSeeSpace(authOf(request).user, upload.spaceId)
+            : org.roomAccess(authOf(request).user, {
+                kind: 'post',
+                name: postRoom(upload.spaceId, upload.postId),
+                spaceId: upload.spaceId,
+                postId: upload.postId
+              }) !== null));
       if (!upload || !readable) throw new ApiError(404, 'not-found', 'No such image.');
       const etag = `"${upload.sha256}"`;
       void reply.headers({

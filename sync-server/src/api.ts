@@ -35,6 +35,8 @@ import * as schemas from './api-schemas';
 import { registerAdminRoutes } from './api-admin';
 import { registerFeedRoutes, type FeedDeps } from './api-feed';
 import { registerDocRoutes, type DocRooms } from './api-docs';
+import { kioskTokenOf, registerKioskRoutes } from './api-kiosk';
+import type { Kiosk, Kiosks } from './kiosks';
 import type { LoadedRoom } from './rooms';
 import { ApiError } from './api-error';
 
@@ -43,6 +45,8 @@ export { ApiError };
 export interface ApiDeps {
   org: Org;
   auth: Auth;
+  /** Kiosk screens; without them (some tests) the kiosk routes are not offered. */
+  kiosks?: Kiosks;
   config: Config;
   events: ServerEvents;
   /** Image files and their records. */
@@ -106,7 +110,7 @@ export async function registerApi<L extends FastifyBaseLogger>(
   app: FastifyInstance<RawServerDefault, RawRequestDefaultExpression, RawReplyDefaultExpression, L>,
   deps: ApiDeps
 ): Promise<void> {
-  const { org, auth, config, uploads, rooms, docRooms } = deps;
+  const { org, auth, kiosks, config, uploads, rooms, docRooms } = deps;
   if (!app.hasReplyDecorator('setCookie')) await app.register(fastifyCookie);
   const ajv = createAjv();
   const contexts = new WeakMap<FastifyRequest, AuthContext>();
@@ -167,6 +171,27 @@ export async function registerApi<L extends FastifyBaseLogger>(
     if (!context) throw new Error('Route is missing the requireUser preHandler');
     return context;
   };
+
+  const kioskContexts = new WeakMap<FastifyRequest, Kiosk>();
+
+  /** preHandler: a paired, unrevoked kiosk's token, or 401 (the screen shows it is disconnected). */
+  const requireKiosk = async (request: FastifyRequest, reply: FastifyReply) => {
+    const token = kioskTokenOf(request);
+    const kiosk = token && kiosks ? kiosks.authenticate(token) : null;
+    if (!kiosk) {
+      return reply
+        .code(401)
+        .send({ error: 'unauthorized', message: 'This screen is not paired, or it was disconnected.' });
+    }
+    kioskContexts.set(request, kiosk);
+  };
+
+  /** preHandler for what a person or a kiosk may read (images): whichever credential it carries. */
+  const requireReader = async (request: FastifyRequest, reply: FastifyReply) =>
+    kioskTokenOf(request) !== null ? requireKiosk(request, reply) : requireUser(request, reply);
+
+  /** The kiosk a preHandler accepted, or null when the request is a person's. */
+  const kioskOf = (request: FastifyRequest): Kiosk | null => kioskContexts.get(request) ?? null;
 
   const signedInOnly = { preHandler: requireUser };
   const adminOnly = { preHandler: [requireUser, requireAdmin] };
@@ -304,7 +329,35 @@ export async function registerApi<L extends FastifyBaseLogger>(
       );
 
       registerAdminRoutes(api, { org, auth, adminOnly, authOf });
-      registerFeedRoutes(api, { org, uploads, rooms, signedInOnly, authOf });
+      registerFeedRoutes(api, {
+        org,
+        uploads,
+        rooms,
+        signedInOnly,
+        authOf,
+        readers: {
+          preHandler: requireReader,
+          kioskCanRead: (request, upload) => {
+            const kiosk = kioskOf(request);
+            return kiosk === null ? null : (kiosks?.canReadUpload(kiosk.id, upload) ?? false);
+          }
+        }
+      });
+      if (kiosks) {
+        registerKioskRoutes(api, {
+          org,
+          auth,
+          kiosks,
+          adminOnly,
+          cookieOptions,
+          kioskOnly: { preHandler: requireKiosk },
+          kioskOf: (request) => {
+            const kiosk = kioskOf(request);
+            if (!kiosk) throw new Error('Route is missing the requireKiosk preHandler');
+            return kiosk;
+          }
+        });
+      }
       if (docRooms) registerDocRoutes(api, { org, rooms: docRooms, signedInOnly, authOf });
     },
     { prefix: '/api' }

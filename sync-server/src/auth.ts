@@ -250,8 +250,9 @@ export class Auth {
   /**
    * Refuses when any key is at its failure limit; otherwise records one failure per key up
    * front (returned so a success can remove them). Synchronous, so check and record are atomic.
+   * Also used by kiosk pairing, under its own keys.
    */
-  private reserveAttempt(
+  reserveAttempt(
     keys: string[]
   ):
     | { ok: true; rowids: (number | bigint)[] }
@@ -281,7 +282,7 @@ export class Auth {
     return { ok: true, rowids };
   }
 
-  private releaseAttempt(rowids: (number | bigint)[]): void {
+  releaseAttempt(rowids: (number | bigint)[]): void {
     this.db.transaction(() => {
       for (const rowid of rowids) this.stmts.removeFailure.run(rowid);
     })();

@@ -45,6 +45,8 @@ export interface Config {
   loginWindowMs: number;
   /** Largest image accepted by an upload, in bytes. */
   maxImageBytes: number;
+  /** How long a kiosk's pairing link and code stay valid, in milliseconds. */
+  kioskPairingTtlMs: number;
 }
 
 type Env = Record<string, string | undefined>;
@@ -116,6 +118,7 @@ export function loadConfig(env: Env = process.env, opts: { demo?: boolean } = {}
     journalDrainMs: int(env, 'FIKA_JOURNAL_DRAIN_MS', 100, 0, 10_000),
     loginMaxFailures: int(env, 'FIKA_LOGIN_MAX_FAILURES', 10, 1, 1000),
     loginWindowMs: int(env, 'FIKA_LOGIN_WINDOW_MINUTES', 15, 1, 24 * 60) * 60 * 1000,
-    maxImageBytes: int(env, 'FIKA_MAX_IMAGE_BYTES', 10 * MiB, 1024, 256 * MiB)
+    maxImageBytes: int(env, 'FIKA_MAX_IMAGE_BYTES', 10 * MiB, 1024, 256 * MiB),
+    kioskPairingTtlMs: int(env, 'FIKA_KIOSK_PAIRING_MINUTES', 30, 1, 7 * 24 * 60) * 60 * 1000
   };
 }

@@ -19,6 +19,7 @@ import {
 } from './messages';
 import type { LoadedRoom, Peer } from './rooms';
 import type { SyncService, SyncUser } from './sync';
+import { kioskIdOf } from './kiosks';
 
 let nextConnectionId = 1;
 
@@ -155,6 +156,8 @@ export class Connection implements Peer {
       case 'sync-update':
         return this.onUpdate(loaded, message.update.slice());
       case 'awareness':
+        // A kiosk screen is nobody: it shows no presence, and nothing it sends reaches anyone.
+        if (kioskIdOf(this.user.id) !== null) return;
         awarenessProtocol.applyAwarenessUpdate(loaded.awareness, message.update, this);
         return;
       case 'query-awareness': {

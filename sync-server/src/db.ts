@@ -148,6 +148,28 @@ const migrations: string[] = [
   // 5: an image of a targeted post is readable by that post's audience only
   `
   ALTER TABLE uploads ADD COLUMN post_id TEXT REFERENCES targeted_posts(id) ON DELETE CASCADE;
+  `,
+  // 6: kiosk screens: devices without a personal account that read chosen kiosk-visible spaces.
+  // Token, pairing secret and pairing code are stored as SHA-256 hashes only (see kiosks.ts).
+  `
+  CREATE TABLE kiosks (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    location_group_id TEXT REFERENCES groups(id) ON DELETE SET NULL,
+    language TEXT NOT NULL CHECK (language IN ('sv', 'en')),
+    created_at INTEGER NOT NULL,
+    last_seen_at INTEGER,
+    revoked_at INTEGER,
+    token_hash TEXT UNIQUE,
+    pairing_secret_hash TEXT UNIQUE,
+    pairing_code_hash TEXT UNIQUE,
+    pairing_expires_at INTEGER
+  );
+  CREATE TABLE kiosk_spaces (
+    kiosk_id TEXT NOT NULL REFERENCES kiosks(id) ON DELETE CASCADE,
+    space_id TEXT NOT NULL REFERENCES spaces(id) ON DELETE CASCADE,
+    PRIMARY KEY (kiosk_id, space_id)
+  ) WITHOUT ROWID;
   `
 ];
 

@@ -20,6 +20,7 @@ import { CachedAuthority } from './sync-authority';
 import { SyncService } from './sync';
 import { Org } from './org';
 import { Auth } from './auth';
+import { Kiosks } from './kiosks';
 import { registerApi } from './api';
 import { Uploads } from './uploads';
 import { defaultRules, type RuleSet } from '../../src/lib/model/validation';
@@ -40,6 +41,7 @@ export interface FikaServer {
   readonly db: Db;
   readonly org: Org;
   readonly auth: Auth;
+  readonly kiosks: Kiosks;
   readonly rooms: RoomRegistry;
   readonly sync: SyncService;
   readonly metrics: Metrics;
@@ -60,7 +62,8 @@ export async function createServer(options: ServerOptions): Promise<FikaServer> 
   const org = new Org(db, events);
   const auth = new Auth(db, org, config, events);
   const rooms = new RoomRegistry(openStore(db, config, log), config, metrics, log);
-  const authority = new CachedAuthority(auth, org, events);
+  const kiosks = new Kiosks(db, events, config.kioskPairingTtlMs);
+  const authority = new CachedAuthority(auth, org, events, {}, kiosks);
   const sync = new SyncService({
     config,
     rules,
@@ -116,6 +119,7 @@ export async function createServer(options: ServerOptions): Promise<FikaServer> 
     registerApi(api, {
       org,
       auth,
+      kiosks,
       config,
       events,
       uploads,
@@ -138,6 +142,7 @@ export async function createServer(options: ServerOptions): Promise<FikaServer> 
     db,
     org,
     auth,
+    kiosks,
     rooms,
     sync,
     metrics,

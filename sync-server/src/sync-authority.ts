@@ -14,6 +14,7 @@ import { tokenHashOf, type Auth, type Session } from './auth';
 import type { ServerEvents } from './events';
 import type { Org } from './org';
 import type { User } from './org-types';
+import { KIOSK_TOKEN_PREFIX, kioskIdOf, kioskSessionId, parseKioskSession, type Kiosks } from './kiosks';
 import type { SyncAuthority } from './sync';
 
 export interface CacheOptions {
@@ -41,7 +42,9 @@ export class CachedAuthority implements SyncAuthority<User> {
     private readonly auth: Auth,
     private readonly org: Org,
     events: ServerEvents,
-    opts: Partial<CacheOptions> = {}
+    opts: Partial<CacheOptions> = {},
+    /** Kiosk screens: their device tokens authenticate as read-only principals (kiosks.ts). */
+    private readonly kiosks: Kiosks | null = null
   ) {
     this.opts = { ...DEFAULTS, ...opts };
     events.on('org-changed', () => this.clear());
@@ -65,6 +68,7 @@ export class CachedAuthority implements SyncAuthority<User> {
   authenticate(token: string): { user: User; session: Session } | null {
     const key = tokenHashOf(token);
     if (key === null) return null;
+    if (token.startsWith(KIOSK_TOKEN_PREFIX)) return this.authenticateKiosk(token);
     const now = Date.now();
     const hit = this.sessions.get(key);
     if (hit && now - hit.at < this.opts.ttlMs && hit.value.session.expiresAt > now) return hit.value;
@@ -77,11 +81,39 @@ export class CachedAuthority implements SyncAuthority<User> {
     return found;
   }
 
+  /**
+   * A kiosk's device token: read from the table every time (a kiosk opens a few rooms, and a
+   * revocation must refuse the very next connection).
+   */
+  private authenticateKiosk(token: string): { user: User; session: Session } | null {
+    const kiosk = this.kiosks?.authenticate(token);
+    if (!kiosk) return null;
+    const user = this.kiosks!.principal(kiosk);
+    const session: Session = {
+      id: kioskSessionId(kiosk.id, tokenHashOf(token)!),
+      userId: user.id,
+      createdAt: kiosk.createdAt,
+      expiresAt: Number.MAX_SAFE_INTEGER,
+      lastSeenAt: kiosk.lastSeenAt ?? kiosk.createdAt,
+      userAgent: ''
+    };
+    return { user, session };
+  }
+
   isSessionValid(sessionId: string): User | null {
+    const kioskSession = parseKioskSession(sessionId);
+    if (kioskSession !== null) {
+      const kiosk = this.kiosks?.liveWith(kioskSession.kioskId, kioskSession.tokenHashStart);
+      return kiosk ? this.kiosks!.principal(kiosk) : null;
+    }
     return this.auth.isSessionValid(sessionId);
   }
 
   roomAccess(user: User, room: Room): Access | null {
+    // A kiosk reads its spaces' rooms and nothing else, never writes; checked against the
+    // tables every time, so a changed or revoked kiosk loses access at the next check.
+    const kioskId = kioskIdOf(user.id);
+    if (kioskId !== null) return this.kiosks?.roomAccess(kioskId, room) ?? null;
     const now = Date.now();
     const key = `${user.id}\n${room.name}`;
     const hit = this.access.get(key);
@@ -94,6 +126,7 @@ export class CachedAuthority implements SyncAuthority<User> {
 
   /** Asked for every update to a space or post room, so remembered like access. */
   spaceContext(user: User, spaceId: string): SpaceContext | null {
+    if (kioskIdOf(user.id) !== null) return null;
     const now = Date.now();
     const key = `${user.id}\n${spaceId}`;
     const hit = this.spaces.get(key);

@@ -115,6 +115,11 @@ export interface SyncEngineOptions {
    * /api/spaces/:id/months` by default.
    */
   months?: (spaceId: string) => Promise<SpaceMonth[]>;
+  /**
+   * False for a kiosk screen (a device, not a person): the directory and an own room are
+   * neither opened nor expected, only the rooms `me` lists. True by default.
+   */
+  personal?: boolean;
 }
 
 export interface SpaceMonth {
@@ -357,7 +362,7 @@ export class FikaSyncEngine implements SyncEngine {
     if (this.#stopped || !this.status.online) return false;
     const spaceIds = spaceId === null ? await this.#feedSpaceIds() : [spaceId];
     const now = new Date();
-    const open = wantedRooms(this.#db.userId, this.#me, now, this.#pendingRooms);
+    const open = wantedRooms(this.#db.userId, this.#me, now, this.#pendingRooms, this.#options.personal);
     const stored = new Set((await this.#db.rooms.toCollection().primaryKeys()) as string[]);
     const source = this.#options.months ?? fetchMonths;
     let lists: SpaceMonth[][];
@@ -463,7 +468,7 @@ export class FikaSyncEngine implements SyncEngine {
   #apply(): void {
     const now = new Date();
     this.#month = now.toISOString().slice(0, 7);
-    const wanted = wantedRooms(this.#db.userId, this.#me, now, this.#pendingRooms);
+    const wanted = wantedRooms(this.#db.userId, this.#me, now, this.#pendingRooms, this.#options.personal);
     for (const [name, { access }] of this.#held) if (!wanted.has(name)) wanted.set(name, access);
     for (const [name, room] of this.#rooms) {
       const access = wanted.get(name);

@@ -27,13 +27,19 @@ export function wantedRooms(
   userId: string,
   me: Me | null,
   now: Date,
-  pending: Iterable<string> = []
+  pending: Iterable<string> = [],
+  /** False for a kiosk screen: neither the directory nor an own room, only what `me` lists. */
+  personal = true
 ): Map<string, Access> {
   const own = userRoom(userId);
-  const rooms = new Map<string, Access>([
-    [orgRoom(), 'read'],
-    [own, 'write']
-  ]);
+  const rooms = new Map<string, Access>(
+    personal
+      ? [
+          [orgRoom(), 'read'],
+          [own, 'write']
+        ]
+      : []
+  );
   for (const entry of me?.rooms ?? []) {
     if (entry.kind === 'org' || entry.room === own) rooms.set(entry.room, entry.access);
     else if (entry.kind === 'post' || entry.kind === 'doc') rooms.set(entry.room, entry.access);
