@@ -96,6 +96,8 @@ test('signing out deletes the local data, after a warning about unsaved changes'
   const context = await browser.newContext();
   const page = await context.newPage();
   await signIn(page, 'erik');
+  // Offline, the next page comes from the service worker: wait until it controls this one.
+  await waitForServiceWorker(page);
   await expectSyncState(page, 'synced');
   expect((await databases(page)).some((name) => name.startsWith('fika-'))).toBe(true);
 
