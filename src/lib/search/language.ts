@@ -1,0 +1,134 @@
+/**
+ * Words for search: how text becomes index terms, shared by indexing, querying and snippets so
+ * that the three always agree.
+ *
+ * Fika's content mixes Swedish and English, often in one post, and an item carries no language.
+ * So every word is stemmed by both the Swedish and the English Snowball stemmers of
+ * `lunr-languages`, and both stems are index terms (a Lunr pipeline function may return several
+ * tokens). A query word is stemmed the same way, so `riktlinjer` meets `riktlinje` through the
+ * Swedish stem and `policies` meets `policy` through the English one. The cost is an occasional
+ * match through the other language's stem, which ranking keeps below real matches.
+ *
+ * Letters: å, ä and ö are letters of their own in Swedish (not a, a, o with marks), so they are
+ * kept; every other accent is folded away (é → e, ü → u), and æ/ø are read as ä/ö. lunr-languages'
+ * Swedish trimmer keeps Latin letters but folds nothing, and its stemmer would treat `café` and
+ * `cafe` as different words, hence the own `fold` step before stemming.
+ */
+import lunr from 'lunr';
+import stemmerSupport from 'lunr-languages/lunr.stemmer.support.js';
+import swedish from 'lunr-languages/lunr.sv.js';
+
+/** A pipeline function as Lunr calls it (its typings declare one argument and no `undefined`). */
+type Step = (
+  token: lunr.Token,
+  i: number,
+  tokens: lunr.Token[]
+) => lunr.Token | lunr.Token[] | null | undefined;
+
+type LunrWithSv = typeof lunr & {
+  sv: { stemmer: Step; stopWordFilter: Step };
+  stemmer: Step;
+  stopWordFilter: Step;
+};
+
+let ready = false;
+
+/** Lunr with Swedish registered, once per realm (the plugins add to the shared `lunr` object). */
+function lunrSv(): LunrWithSv {
+  if (!ready) {
+    stemmerSupport(lunr);
+    swedish(lunr);
+    ready = true;
+  }
+  return lunr as LunrWithSv;
+}
+
+const KEEP = new Set(['a\u030a', 'a\u0308', 'o\u0308']);
+
+/** Lower case, accents folded except å, ä, ö (see the module comment). */
+export function fold(word: string): string {
+  return word
+    .toLowerCase()
+    .replace(/æ/g, 'ä')
+    .replace(/ø/g, 'ö')
+    .normalize('NFD')
+    .replace(/([a-z]?)(\p{M}+)/gu, (_m, base: string, marks: string) =>
+      KEEP.has(base + marks) ? base + marks : base
+    )
+    .normalize('NFC');
+}
+
+const WORD = /[\p{L}\p{N}]+/gu;
+
+/** The words of a text with where each starts and ends (for snippets). */
+export function words(text: string): { word: string; start: number; end: number }[] {
+  const out: { word: string; start: number; end: number }[] = [];
+  for (const m of text.matchAll(WORD)) out.push({ word: m[0], start: m.index, end: m.index + m[0].length });
+  return out;
+}
+
+/** Both languages' stems of a folded word, without duplicates. */
+export function stems(folded: string): string[] {
+  const l = lunrSv();
+  const sv = l.sv.stemmer(new lunr.Token(folded, {}), 0, []);
+  const en = l.stemmer(new lunr.Token(folded, {}), 0, []);
+  const out = new Set<string>();
+  if (sv && !Array.isArray(sv)) out.add(sv.toString());
+  if (en && !Array.isArray(en)) out.add(en.toString());
+  return [...out];
+}
+
+/** Whether a folded word is a stop word in either language (too common to search for). */
+export function isStopWord(folded: string): boolean {
+  const l = lunrSv();
+  const token = new lunr.Token(folded, {});
+  return !l.sv.stopWordFilter(token, 0, []) || !l.stopWordFilter(token, 0, []);
+}
+
+// Pipeline functions, registered under fixed labels so that a persisted index can be loaded.
+
+const trimmer: lunr.PipelineFunction = (token) =>
+  token.update((s) => s.replace(/^[^\p{L}\p{N}]+|[^\p{L}\p{N}]+$/gu, ''));
+
+const folder: lunr.PipelineFunction = (token) => token.update((s) => fold(s));
+
+const stopWords: lunr.PipelineFunction = (token) => (isStopWord(token.toString()) ? null : token);
+
+const dualStemmer: lunr.PipelineFunction = (token) => {
+  const s = stems(token.toString());
+  const metadata = (token as unknown as { metadata: object }).metadata;
+  return s.map((stem, i) => (i === 0 ? token.update(() => stem) : new lunr.Token(stem, metadata)));
+};
+
+/** Lunr's query parser (public, but missing from its typings); throws `lunr.QueryParseError`. */
+export const QueryParser = (
+  lunr as unknown as { QueryParser: new (input: string, query: lunr.Query) => { parse(): lunr.Query } }
+).QueryParser;
+
+let registered = false;
+
+function register(): void {
+  if (registered) return;
+  lunrSv();
+  lunr.Pipeline.registerFunction(trimmer, 'fika-trimmer');
+  lunr.Pipeline.registerFunction(folder, 'fika-fold');
+  lunr.Pipeline.registerFunction(stopWords, 'fika-stop-words');
+  lunr.Pipeline.registerFunction(dualStemmer, 'fika-stem-sv-en');
+  registered = true;
+}
+
+/** A Lunr builder plugin: Fika's indexing and query pipelines in place of Lunr's English ones. */
+export function fikaLanguages(builder: lunr.Builder): void {
+  register();
+  builder.pipeline.reset();
+  builder.pipeline.add(trimmer, folder, stopWords, dualStemmer);
+  builder.searchPipeline.reset();
+  builder.searchPipeline.add(trimmer, folder, dualStemmer);
+}
+
+/** Makes sure the pipeline functions exist before `lunr.Index.load`. */
+export function registerLanguages(): void {
+  register();
+}
+
+export { lunr };
