@@ -6,6 +6,9 @@
 /** A content type's name, as its contributor registers it ('post', 'person', ...). */
 export type SearchType = string;
 
+/** The types there are now, for the type filter; each has its label `search.type.<type>`. */
+export const SEARCH_TYPES = ['post', 'comment', 'doc', 'person', 'group'] as const;
+
 export interface SearchDoc {
   /** Unique across types: `<type>:<row id>`. */
   id: string;
