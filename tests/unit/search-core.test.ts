@@ -235,7 +235,7 @@ describe('search: adding, changing and deleting', () => {
     let deleted: string[] = [];
     const save = (r: { segment: { id: number } | null; deleted: string[]; replaced?: number[] }) => {
       for (const id of r.replaced ?? []) persisted.delete(id);
-      if (r.segment) persisted.set(r.segment.id, JSON.parse(JSON.stringify(r.segment)));
+      if (r.segment) persisted.set(r.segment.id, structuredClone(r.segment));
       deleted = r.deleted;
     };
     save(index.apply(corpus, []));

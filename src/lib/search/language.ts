@@ -44,11 +44,14 @@ function lunrSv(): LunrWithSv {
 }
 
 const KEEP = new Set(['a\u030a', 'a\u0308', 'o\u0308']);
+const PLAIN = /^[a-z0-9åäö]*$/;
 
 /** Lower case, accents folded except å, ä, ö (see the module comment). */
 export function fold(word: string): string {
-  return word
-    .toLowerCase()
+  const lower = word.toLowerCase();
+  // Nearly every word has nothing to fold.
+  if (PLAIN.test(lower)) return lower;
+  return lower
     .replace(/æ/g, 'ä')
     .replace(/ø/g, 'ö')
     .normalize('NFD')
@@ -67,8 +70,25 @@ export function words(text: string): { word: string; start: number; end: number 
   return out;
 }
 
+/**
+ * Stemming is the costly step of indexing, querying and highlighting, and a corpus repeats its
+ * words endlessly: remember the stems of recent words (a bounded cache, emptied when full).
+ */
+const stemCache = new Map<string, string[]>();
+const STEM_CACHE_SIZE = 50_000;
+
 /** Both languages' stems of a folded word, without duplicates. */
 export function stems(folded: string): string[] {
+  let cached = stemCache.get(folded);
+  if (cached === undefined) {
+    if (stemCache.size >= STEM_CACHE_SIZE) stemCache.clear();
+    cached = computeStems(folded);
+    stemCache.set(folded, cached);
+  }
+  return cached;
+}
+
+function computeStems(folded: string): string[] {
   const l = lunrSv();
   const sv = l.sv.stemmer(new lunr.Token(folded, {}), 0, []);
   const en = l.stemmer(new lunr.Token(folded, {}), 0, []);
@@ -124,6 +144,14 @@ export function fikaLanguages(builder: lunr.Builder): void {
   builder.pipeline.add(trimmer, folder, stopWords, dualStemmer);
   builder.searchPipeline.reset();
   builder.searchPipeline.add(trimmer, folder, dualStemmer);
+}
+
+/** The query pipeline, for an index rebuilt from its packed form (packed.ts). */
+export function searchPipeline(): lunr.Pipeline {
+  register();
+  const pipeline = new lunr.Pipeline();
+  pipeline.add(trimmer, folder, dualStemmer);
+  return pipeline;
 }
 
 /** Makes sure the pipeline functions exist before `lunr.Index.load`. */

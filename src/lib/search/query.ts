@@ -1,12 +1,12 @@
 /**
- * From what a person typed to Lunr queries, and the words to highlight.
+ * From what a person typed to a search: plain words, or Lunr's query syntax.
  *
- * Plain words (the usual case) are searched two ways at once: the word through the pipeline
- * (folded and stemmed in both languages, boost 10) and its folded form as a prefix (`rikt*`,
- * boost 1), because Lunr's wildcard terms skip the stemmer. So `rikt` finds `riktlinjer` while
- * typing, and a whole word ranks its stemmed matches above mere prefix matches. Words are
- * optional (any may match; items matching more rank higher), stop words are dropped unless they
- * are all there is.
+ * Plain words (the usual case) must all match, the last one also as a prefix since it is still
+ * being typed; when no item has them all, any of them may match instead (so "who knows forklift
+ * certification" still finds the people with that skill). Stop words are dropped unless they are
+ * all there is. Each word is searched by its stems in both languages (language.ts); the last
+ * word's prefix is the common start of the word and its stems (`semestern` → `semest`, `rikt` →
+ * `rikt`), since index terms are stems. scoring.ts does the matching and ranking.
  *
  * Lunr's own syntax (`title:semester`, `+must`, `-not`, `rikt*`, `word~1`, `word^5`) is used
  * when the query contains its marks; when Lunr cannot parse it (a lone `:` or `~`, an unknown
@@ -17,14 +17,11 @@ import { fold, isStopWord, lunr, QueryParser, stems } from './language';
 /** Lunr's marks; a query with none of them is plain words. */
 const SYNTAX = /[:~^*+]|(^|\s)-/;
 
-export interface ParsedQuery {
-  /** Folded words the query searches for (stop words dropped unless nothing else is left). */
-  words: string[];
-  /** A Lunr query builder for one index. */
-  build: (q: lunr.Query) => void;
-  /** Whether Lunr's syntax could not be read and plain words are searched instead. */
-  fellBack: boolean;
-}
+export type ParsedQuery =
+  /** Plain words (scoring.ts matches them): folded, stop words dropped unless nothing else is left. */
+  | { kind: 'words'; words: string[]; prefix: string | null; fellBack: boolean }
+  /** Lunr's syntax, replayed into a Lunr query per index. */
+  | { kind: 'lunr'; words: string[]; build: (q: lunr.Query) => void; fellBack: false };
 
 /** Folded words of a query, with stop words dropped unless all are stop words. */
 export function queryWords(input: string): string[] {
@@ -33,15 +30,22 @@ export function queryWords(input: string): string[] {
   return [...new Set(content.length > 0 ? content : all)];
 }
 
-function plainBuilder(words: string[]): (q: lunr.Query) => void {
-  return (q) => {
-    for (const word of words) {
-      q.term(word, { boost: 10, usePipeline: true });
-      if (word.length >= 2) {
-        q.term(word, { boost: 1, usePipeline: false, wildcard: lunr.Query.wildcard.TRAILING });
-      }
-    }
-  };
+function commonPrefix(words: string[]): string {
+  let prefix = words[0] ?? '';
+  for (const w of words) while (!w.startsWith(prefix)) prefix = prefix.slice(0, -1);
+  return prefix;
+}
+
+/** The last word's prefix: the common start of the word and its stems (at least 2 letters). */
+export function prefixOf(word: string): string | null {
+  if (word.length < 2) return null;
+  const prefix = commonPrefix([word, ...stems(word)]);
+  return prefix.length >= 2 ? prefix : word;
+}
+
+function plain(words: string[], fellBack: boolean): ParsedQuery {
+  const last = words[words.length - 1];
+  return { kind: 'words', words, prefix: last ? prefixOf(last) : null, fellBack };
 }
 
 /**
@@ -55,29 +59,24 @@ export function parseQuery(input: string, fields: readonly string[]): ParsedQuer
       const probe = new lunr.Query([...fields]);
       new QueryParser(input, probe).parse();
       if (probe.clauses.length > 0) {
-        return {
-          words,
-          fellBack: false,
-          build: (q) => {
-            new QueryParser(input, q).parse();
-          }
-        };
+        return { kind: 'lunr', words, fellBack: false, build: (q) => void new QueryParser(input, q).parse() };
       }
     } catch (e) {
       if (!(e instanceof lunr.QueryParseError)) throw e;
     }
-    return { words, fellBack: true, build: plainBuilder(words) };
+    return plain(words, true);
   }
-  return { words, fellBack: false, build: plainBuilder(words) };
+  return plain(words, false);
 }
 
-/** Whether a text word matches one of the query's words (same stem, or the query word is its prefix). */
+/** Whether a text word matches one of the query's words (same stem, or the last word's prefix). */
 export function matcher(queryWords: string[]): (word: string) => boolean {
   const wanted = new Set(queryWords.flatMap((w) => stems(w)));
-  const prefixes = queryWords.filter((w) => w.length >= 2);
+  const last = queryWords[queryWords.length - 1];
+  const prefix = last ? prefixOf(last) : null;
   return (word) => {
     const f = fold(word);
-    if (prefixes.some((p) => f.startsWith(p))) return true;
+    if (prefix && f.startsWith(prefix)) return true;
     return stems(f).some((s) => wanted.has(s));
   };
 }

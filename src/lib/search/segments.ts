@@ -17,7 +17,9 @@
  * small segment than after a merge; ranking within a query is still by Lunr's BM25 per segment.
  */
 import { fikaLanguages, lunr, registerLanguages } from './language';
-import { matcher, parseQuery } from './query';
+import { matcher, parseQuery, type ParsedQuery } from './query';
+import { matchWords } from './scoring';
+import { pack, PackedSearch, type PackedIndex } from './packed';
 import { highlightAll, snippet } from './snippet';
 import type { SearchAnswer, SearchDoc, SearchFilters, SearchHit, SearchRequest } from './types';
 
@@ -26,10 +28,10 @@ export interface StoredDoc extends SearchDoc {
   v: string;
 }
 
-/** A segment as persisted: Lunr's serialised index and the items it holds. */
+/** A segment as persisted: its packed Lunr index and the items it holds (in item-number order). */
 export interface SegmentData {
   id: number;
-  index: object;
+  index: PackedIndex;
   docs: StoredDoc[];
 }
 
@@ -45,7 +47,7 @@ const MIN_BASE_MERGE = 500;
 
 interface Segment {
   id: number;
-  index: lunr.Index;
+  index: PackedSearch;
   docs: Map<string, StoredDoc>;
 }
 
@@ -67,14 +69,34 @@ function buildIndex(docs: Iterable<StoredDoc>): lunr.Index {
 }
 
 function makeSegment(id: number, docs: StoredDoc[]): Segment {
-  return { id, index: buildIndex(docs), docs: new Map(docs.map((d) => [d.id, d])) };
+  const index = pack(
+    buildIndex(docs),
+    docs.map((d) => d.id)
+  );
+  return { id, index: new PackedSearch(index), docs: new Map(docs.map((d) => [d.id, d])) };
 }
 
 const toData = (s: Segment): SegmentData => ({
   id: s.id,
-  index: s.index.toJSON(),
+  index: s.index.data,
   docs: [...s.docs.values()]
 });
+
+/**
+ * The first `k` of `items` in `order`, without sorting them all: a common word matches
+ * thousands of items, of which a page shows twenty.
+ */
+export function best<T>(items: readonly T[], k: number, order: (a: T, b: T) => number): T[] {
+  const top: T[] = [];
+  for (const item of items) {
+    if (top.length === k && order(item, top[k - 1]!) >= 0) continue;
+    let i = top.length;
+    while (i > 0 && order(item, top[i - 1]!) < 0) i--;
+    top.splice(i, 0, item);
+    if (top.length > k) top.pop();
+  }
+  return top;
+}
 
 function passes(doc: SearchDoc, f: SearchFilters | undefined): boolean {
   if (!f) return true;
@@ -103,7 +125,7 @@ export class SegmentedIndex {
     for (const data of [...segments].sort((a, b) => a.id - b.id)) {
       const seg: Segment = {
         id: data.id,
-        index: lunr.Index.load(data.index),
+        index: new PackedSearch(data.index),
         docs: new Map(data.docs.map((d) => [d.id, d]))
       };
       s.segments.push(seg);
@@ -212,23 +234,40 @@ export class SegmentedIndex {
     // Nothing searchable (empty, or only marks such as a lone ':'): the most recent items.
     if (parsed.words.length === 0)
       return { ...this.recent(request.filters, limit), fellBack: parsed.fellBack };
-    const scored: { doc: StoredDoc; score: number }[] = [];
-    for (const seg of this.segments) {
-      for (const r of seg.index.query(parsed.build)) {
-        if (this.owner.get(r.ref) !== seg.id) continue;
-        const doc = seg.docs.get(r.ref);
-        if (doc && passes(doc, request.filters)) scored.push({ doc, score: r.score });
-      }
+    let scored = this.#matches(parsed, 'all', request.filters);
+    if (scored.length === 0 && parsed.kind === 'words' && parsed.words.length > 1) {
+      scored = this.#matches(parsed, 'any', request.filters);
     }
-    scored.sort((a, b) => b.score - a.score || b.doc.at - a.doc.at);
+    const top = best(scored, limit, (a, b) => b.score - a.score || b.doc.at - a.doc.at);
     const matches = matcher(parsed.words);
-    const hits: SearchHit[] = scored.slice(0, limit).map(({ doc, score }) => ({
+    const hits: SearchHit[] = top.map(({ doc, score }) => ({
       doc: withoutText(doc),
       score,
       title: highlightAll(doc.title, matches),
       snippet: snippet(doc.text, matches)
     }));
     return { hits, total: scored.length, fellBack: parsed.fellBack };
+  }
+
+  /** The live items a query matches in any segment, with their scores. */
+  #matches(parsed: ParsedQuery, mode: 'all' | 'any', filters: SearchFilters | undefined) {
+    const scored: { doc: StoredDoc; score: number }[] = [];
+    const keep = (seg: Segment, ref: string, score: number) => {
+      if (this.owner.get(ref) !== seg.id) return;
+      const doc = seg.docs.get(ref);
+      if (doc && passes(doc, filters)) scored.push({ doc, score });
+    };
+    for (const seg of this.segments) {
+      if (parsed.kind === 'words') {
+        const refs = seg.index.data.refs;
+        for (const [item, score] of matchWords(seg.index, parsed.words, parsed.prefix, mode)) {
+          keep(seg, refs[item]!, score);
+        }
+      } else {
+        for (const r of seg.index.toLunr().query(parsed.build)) keep(seg, r.ref, r.score);
+      }
+    }
+    return scored;
   }
 
   /** The newest live items passing the filters. */
@@ -239,10 +278,9 @@ export class SegmentedIndex {
         if (this.owner.get(d.id) === seg.id && passes(d, filters)) live.push(d);
       }
     }
-    live.sort((a, b) => b.at - a.at);
     const none = () => false;
     return {
-      hits: live.slice(0, limit).map((doc) => ({
+      hits: best(live, limit, (a, b) => b.at - a.at).map((doc) => ({
         doc: withoutText(doc),
         score: 0,
         title: { text: doc.title, ranges: [] },
