@@ -118,7 +118,7 @@ function benchMiniSearch() {
       return f ? stems(f) : null;
     },
     searchOptions: {
-      boost: { tags: 10, title: 5, meta: 2 },
+      boost: { tags: 15, title: 5, meta: 2 },
       prefix: (_term: string, i: number, terms: string[]) => i === terms.length - 1
     }
   };

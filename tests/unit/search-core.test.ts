@@ -81,6 +81,20 @@ describe('search: languages', () => {
     expect(ids(index, 'semestern')).not.toContain('post:travel');
   });
 
+  it('meets definite forms the Snowball stemmer leaves alone: fikan, mötet, projektet', () => {
+    const i = SegmentedIndex.load([], []);
+    i.apply(
+      [
+        item('post:fika', 'post', 'Fika', 'Välkommen på fika i matsalen.'),
+        item('post:mote', 'post', 'Möte', 'Nästa möte gäller projekt Ugglan.')
+      ],
+      []
+    );
+    expect(ids(i, 'fikan')).toEqual(['post:fika']);
+    expect(ids(i, 'mötet')).toEqual(['post:mote']);
+    expect(ids(i, 'projektet')).toEqual(['post:mote']);
+  });
+
   it('stems English: policies finds policy', () => {
     expect(ids(index, 'policies')).toEqual(['post:travel']);
   });

@@ -88,7 +88,26 @@ export function stems(folded: string): string[] {
   return cached;
 }
 
+/**
+ * Swedish definite forms the Snowball stemmer leaves alone: `-et` (mötet, projektet, huset) and
+ * `-an` (fikan, soppan). Their indefinite forms' stems are added too, so `mötet` meets `möte` and
+ * `fikan` meets `fika`; an English word with the same ending (market, ticket) gets an extra stem
+ * that rarely meets anything.
+ */
+function definiteVariants(folded: string): string[] {
+  if (folded.length < 5) return [];
+  if (folded.endsWith('et')) return [folded.slice(0, -1), folded.slice(0, -2)];
+  if (folded.endsWith('an')) return [folded.slice(0, -1)];
+  return [];
+}
+
 function computeStems(folded: string): string[] {
+  const out = new Set(stemsOf(folded));
+  for (const variant of definiteVariants(folded)) for (const s of stemsOf(variant)) out.add(s);
+  return [...out];
+}
+
+function stemsOf(folded: string): string[] {
   const l = lunrSv();
   const sv = l.sv.stemmer(new lunr.Token(folded, {}), 0, []);
   const en = l.stemmer(new lunr.Token(folded, {}), 0, []);

@@ -36,7 +36,7 @@ export interface SegmentData {
 }
 
 /** Boosts per indexed field: skills above titles above labels above text. */
-export const FIELDS = { tags: 10, title: 5, meta: 2, text: 1 } as const;
+export const FIELDS = { tags: 15, title: 5, meta: 2, text: 1 } as const;
 const FIELD_NAMES = Object.keys(FIELDS);
 
 /** When to merge: more small segments than this... */
