@@ -103,3 +103,27 @@ test('the search field works by keyboard, and the results page filters', async (
   const axe = await new AxeBuilder({ page }).analyze();
   expect(axe.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical')).toEqual([]);
 });
+
+test('a new post is found as soon as it is written, and not once it is deleted', async ({ page }) => {
+  await ready(page);
+  const marker = `sökprov${Date.now().toString(36)}`;
+  await page.getByLabel(/Write a post in/).fill(`Kvartalsmötet om truckladdning ${marker}`);
+  await page.getByRole('button', { name: 'Post', exact: true }).click();
+  const article = page.getByRole('article').filter({ hasText: marker });
+  await expect(article).toBeVisible();
+
+  // The worker hears of the new row through Dexie's change events and indexes it.
+  await field(page).fill(marker);
+  const option = results(page).getByRole('option', { name: new RegExp(marker) });
+  await expect(option).toBeVisible();
+  await expect(results(page).getByRole('group', { name: 'Posts' })).toContainText(marker);
+  await field(page).fill('');
+  await field(page).blur();
+
+  await article.getByRole('button', { name: 'Delete' }).click();
+  await page.getByRole('dialog').getByRole('button', { name: 'Delete' }).click();
+  await expect(article).toHaveCount(0);
+  await field(page).fill(marker);
+  await expect(results(page).getByText(`Nothing found for “${marker}”`)).toBeVisible();
+  await expect(results(page).getByRole('option', { name: new RegExp(marker) })).toHaveCount(0);
+});

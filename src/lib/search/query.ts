@@ -27,7 +27,8 @@ export type ParsedQuery =
 export function queryWords(input: string): string[] {
   const all = [...input.matchAll(/[\p{L}\p{N}]+/gu)].map((m) => fold(m[0]));
   const content = all.filter((w) => !isStopWord(w));
-  return [...new Set(content.length > 0 ? content : all)];
+  // More words than this only slow a search down (and scoring counts words in a byte).
+  return [...new Set(content.length > 0 ? content : all)].slice(0, 32);
 }
 
 function commonPrefix(words: string[]): string {

@@ -35,44 +35,52 @@ function wordTerms(index: PackedSearch, word: string, prefix: string | null): Ma
   return terms;
 }
 
+/** Items matched by a query: their numbers, and every item's score by its number. */
+export interface Matches {
+  items: number[];
+  scores: Float64Array;
+}
+
 /**
  * Items of `index` matching `words` (all of them, or any with `mode: 'any'`), the last word
- * also as `prefix`, as item number → score.
+ * also as `prefix`, with their scores. Plain arrays indexed by item number, not maps: a common
+ * word matches thousands of items.
  */
 export function matchWords(
   index: PackedSearch,
   words: string[],
   prefix: string | null,
   mode: 'all' | 'any'
-): Map<number, number> {
-  const scores = new Map<number, number>();
+): Matches {
+  const size = index.data.refs.length;
+  const scores = new Float64Array(size);
+  const items: number[] = [];
   const perWord = words.map((w, i) => wordTerms(index, w, i === words.length - 1 ? prefix : null));
-  if (mode === 'all' && perWord.some((w) => w.size === 0)) return scores;
-  let candidates: Set<number> | null = null;
+  if (mode === 'all' && perWord.some((w) => w.size === 0)) return { items, scores };
+  // With several words, an item is a candidate when every word has one of its terms there.
+  let allowed: Uint8Array | null = null;
   if (mode === 'all' && perWord.length > 1) {
-    const sets = perWord
-      .map((terms) => {
-        const items = new Set<number>();
-        for (const id of terms.keys()) index.each(id, (item) => items.add(item));
-        return items;
-      })
-      .sort((a, b) => a.size - b.size);
-    candidates = sets[0]!;
-    for (const set of sets.slice(1)) {
-      const next = new Set<number>();
-      for (const item of candidates) if (set.has(item)) next.add(item);
-      candidates = next;
-      if (candidates.size === 0) return scores;
+    // How many words, in order, an item has: counted up only from the previous word's count.
+    const count = new Uint8Array(size);
+    for (const [w, terms] of perWord.entries()) {
+      for (const id of terms.keys()) {
+        index.each(id, (item) => {
+          if (count[item] === w) count[item] = w + 1;
+        });
+      }
     }
+    allowed = count.map((c) => (c === perWord.length ? 1 : 0));
   }
   // Each term once, with the highest boost any word gives it.
   const terms = new Map<number, number>();
   for (const w of perWord) for (const [id, b] of w) terms.set(id, Math.max(b, terms.get(id) ?? 0));
   for (const [id, boost] of terms) {
     index.each(id, (item, weight) => {
-      if (candidates && !candidates.has(item)) return;
-      scores.set(item, (scores.get(item) ?? 0) + boost * weight);
+      if (allowed && allowed[item] === 0) return;
+      if (scores[item] === 0) items.push(item);
+      // A weight of 0 still counts as matched (MIN_VALUE keeps it apart from "not seen").
+      scores[item] = scores[item]! + (boost * weight || Number.MIN_VALUE);
     });
   }
-  return scores;
+  return { items, scores };
 }

@@ -39,11 +39,20 @@ export interface SegmentData {
 export const FIELDS = { tags: 15, title: 5, meta: 2, text: 1 } as const;
 const FIELD_NAMES = Object.keys(FIELDS);
 
-/** When to merge: more small segments than this... */
+/**
+ * When to merge (a full rebuild of 20,000 items takes tens of seconds in the worker, so it must
+ * be rare; rebuilding small segments is cheap):
+ * - more than this many small segments at the end of the list: merge those;
+ */
 const MAX_SMALL_SEGMENTS = 8;
-/** ...or small segments (or tombstones in the base) holding more than this share of the base. */
-const BASE_SHARE = 0.2;
-const MIN_BASE_MERGE = 500;
+/** - a segment of this many items or more is not small; it waits for a full merge; */
+const SMALL_SEGMENT = 2000;
+/**
+ * - everything after the base outgrew the base (an amortised doubling, as in log-structured
+ *   stores), or a quarter of the base is stale: merge everything.
+ */
+const STALE_SHARE = 0.25;
+const MIN_FULL_MERGE = 500;
 
 interface Segment {
   id: number;
@@ -192,21 +201,28 @@ export class SegmentedIndex {
   mergeWanted(): 'small' | 'all' | null {
     if (this.segments.length < 2) return null;
     const [base, ...rest] = this.segments as [Segment, ...Segment[]];
-    const small = rest.reduce((n, s) => n + s.docs.size, 0);
+    const after = rest.reduce((n, s) => n + s.docs.size, 0);
     const stale = [...base.docs.keys()].filter((id) => this.owner.get(id) !== base.id).length;
-    const threshold = Math.max(MIN_BASE_MERGE, base.docs.size * BASE_SHARE);
-    if (small > threshold || stale > threshold) return 'all';
-    if (rest.length > MAX_SMALL_SEGMENTS) return 'small';
+    if (after > Math.max(MIN_FULL_MERGE, base.docs.size)) return 'all';
+    if (stale > Math.max(MIN_FULL_MERGE, base.docs.size * STALE_SHARE)) return 'all';
+    if (this.#smallTail() > MAX_SMALL_SEGMENTS) return 'small';
     return null;
   }
 
+  /** How many segments at the end of the list (never the base) are small. */
+  #smallTail(): number {
+    let n = 0;
+    for (let i = this.segments.length - 1; i > 0 && this.segments[i]!.docs.size < SMALL_SEGMENT; i--) n++;
+    return n;
+  }
+
   /**
-   * Rebuilds the small segments (`small`) or all of them (`all`) into one holding only their
+   * Rebuilds the small segments at the end (`small`) or all of them (`all`) into one holding only their
    * live items. Returns the ids of the segments it replaced and the new one (null when nothing
    * live was left), with the deleted ids as they now are.
    */
   merge(kind: 'small' | 'all'): { replaced: number[]; segment: SegmentData | null; deleted: string[] } {
-    const from = kind === 'all' ? 0 : 1;
+    const from = kind === 'all' ? 0 : this.segments.length - this.#smallTail();
     const merged = this.segments.slice(from);
     const kept = this.segments.slice(0, from);
     if (merged.length === 0) return { replaced: [], segment: null, deleted: [...this.deleted] };
@@ -260,9 +276,8 @@ export class SegmentedIndex {
     for (const seg of this.segments) {
       if (parsed.kind === 'words') {
         const refs = seg.index.data.refs;
-        for (const [item, score] of matchWords(seg.index, parsed.words, parsed.prefix, mode)) {
-          keep(seg, refs[item]!, score);
-        }
+        const { items, scores } = matchWords(seg.index, parsed.words, parsed.prefix, mode);
+        for (const item of items) keep(seg, refs[item]!, scores[item]!);
       } else {
         for (const r of seg.index.toLunr().query(parsed.build)) keep(seg, r.ref, r.score);
       }
