@@ -131,6 +131,14 @@ describe('search: ranking and snippets', () => {
     expect(found[0]).toBe('person:anna');
     expect(found).toEqual(expect.arrayContaining(['doc:forklift', 'post:lager']));
     expect(found).not.toContain('person:erik');
+    // A person's snippet is their labels and skills, the skill highlighted.
+    const anna = index.search({ query: 'forklift certification' }).hits[0]!;
+    expect(anna.snippet.text).toBe('Truckförare · Lager · Göteborg · forklift certification · truckkort');
+    expect(
+      parts(anna.snippet)
+        .filter((p) => p.mark)
+        .map((p) => p.text)
+    ).toEqual(['forklift', 'certification']);
   });
 
   it('boosts titles above text', () => {

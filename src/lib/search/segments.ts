@@ -116,6 +116,12 @@ function passes(doc: SearchDoc, f: SearchFilters | undefined): boolean {
   return true;
 }
 
+/** What a snippet is cut from: the text, or for items without one (people) their labels and skills. */
+function bodyOf(doc: StoredDoc): string {
+  if (doc.text.trim()) return doc.text;
+  return [...Object.values(doc.fields), ...(doc.tags ?? [])].filter((v) => v.trim()).join('\n');
+}
+
 function withoutText(doc: StoredDoc): Omit<SearchDoc, 'text'> {
   const { text: _text, v: _v, ...rest } = doc;
   return rest;
@@ -260,7 +266,7 @@ export class SegmentedIndex {
       doc: withoutText(doc),
       score,
       title: highlightAll(doc.title, matches),
-      snippet: snippet(doc.text, matches)
+      snippet: snippet(bodyOf(doc), matches)
     }));
     return { hits, total: scored.length, fellBack: parsed.fellBack };
   }
@@ -299,7 +305,7 @@ export class SegmentedIndex {
         doc: withoutText(doc),
         score: 0,
         title: { text: doc.title, ranges: [] },
-        snippet: snippet(doc.text, none)
+        snippet: snippet(bodyOf(doc), none)
       })),
       total: live.length,
       fellBack: false

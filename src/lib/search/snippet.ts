@@ -18,11 +18,15 @@ export function highlightAll(text: string, matches: (word: string) => boolean): 
 
 /** Collapses whitespace and Markdown's marks so a snippet reads as running text. */
 function plain(text: string): string {
-  return text
-    .replace(/!?\[([^\]]*)\]\([^)]*\)/g, '$1')
-    .replace(/[#>*_`|~]+/g, ' ')
-    .replace(/\s+/g, ' ')
-    .trim();
+  return (
+    text
+      .replace(/!?\[([^\]]*)\]\([^)]*\)/g, '$1')
+      .replace(/[#>*_`|~]+/g, ' ')
+      // Lines (a document's blocks, a post's paragraphs) stay apart.
+      .replace(/[ \t]*\n\s*/g, ' · ')
+      .replace(/\s+/g, ' ')
+      .replace(/^[\s·]+|[\s·]+$/g, '')
+  );
 }
 
 /** The first word of `text` that matches, without reading further. */
