@@ -11,7 +11,9 @@ export interface SearchClient {
   /** Resolves once queries answer from the persisted index. */
   readonly ready: Promise<void>;
   search(request: SearchRequest): Promise<SearchAnswer>;
-  /** Calls `listener` whenever the index changed; returns the unsubscribe. */
+  /** Whether the worker is still catching up with the local store (answers may lack items). */
+  readonly indexing: boolean;
+  /** Calls `listener` whenever the index or `indexing` changed; returns the unsubscribe. */
   onChange(listener: () => void): () => void;
   close(): void;
 }
@@ -21,6 +23,7 @@ function createClient(userId: string): SearchClient {
   const pending = new Map<number, { resolve: (a: SearchAnswer) => void; reject: (e: Error) => void }>();
   const listeners = new Set<() => void>();
   let nextId = 1;
+  let indexing = true;
   let markReady: () => void = () => {};
   const ready = new Promise<void>((resolve) => (markReady = resolve));
   const send = (message: ToWorker) => worker.postMessage(message);
@@ -28,8 +31,10 @@ function createClient(userId: string): SearchClient {
   worker.onmessage = (event: MessageEvent<FromWorker>) => {
     const message = event.data;
     if (message.kind === 'ready') markReady();
-    else if (message.kind === 'changed') for (const listener of listeners) listener();
-    else if (message.kind === 'answer') {
+    else if (message.kind === 'changed' || message.kind === 'indexing') {
+      if (message.kind === 'indexing') indexing = message.active;
+      for (const listener of listeners) listener();
+    } else if (message.kind === 'answer') {
       pending.get(message.id)?.resolve(message.answer);
       pending.delete(message.id);
     } else if (message.kind === 'failed') {
@@ -45,6 +50,9 @@ function createClient(userId: string): SearchClient {
   return {
     userId,
     ready,
+    get indexing() {
+      return indexing;
+    },
     search(request) {
       const id = nextId++;
       return new Promise<SearchAnswer>((resolve, reject) => {

@@ -9,5 +9,7 @@ export type FromWorker =
   | { kind: 'ready'; size: number }
   /** Items were indexed or removed: open results may want to ask again. */
   | { kind: 'changed'; size: number }
+  /** Catching up with the local store (on the first start: everything) has begun or ended. */
+  | { kind: 'indexing'; active: boolean }
   | { kind: 'answer'; id: number; answer: SearchAnswer }
   | { kind: 'failed'; id: number | null; message: string };

@@ -51,7 +51,12 @@ async function open(userId: string): Promise<void> {
     const tables = tablesOf(parts, db.name);
     opened.changed(tables ?? contributors.flatMap((c) => c.tables));
   });
-  await opened.catchUp();
+  post({ kind: 'indexing', active: true });
+  try {
+    await opened.catchUp();
+  } finally {
+    post({ kind: 'indexing', active: false });
+  }
 }
 
 scope.onmessage = (event: MessageEvent<ToWorker>) => {
