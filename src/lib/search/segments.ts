@@ -40,7 +40,7 @@ export const FIELDS = { tags: 15, title: 5, meta: 2, text: 1 } as const;
 const FIELD_NAMES = Object.keys(FIELDS);
 
 /**
- * When to merge (a full rebuild of 20,000 items takes tens of seconds in the worker, so it must
+ * When to merge (a full rebuild of 20,000 items takes about 20 s in the worker, so it must
  * be rare; rebuilding small segments is cheap):
  * - more than this many small segments at the end of the list: merge those;
  */
