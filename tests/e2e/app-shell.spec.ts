@@ -100,6 +100,9 @@ test('signing out deletes the local data, after a warning about unsaved changes'
   await waitForServiceWorker(page);
   await expectSyncState(page, 'synced');
   expect((await databases(page)).some((name) => name.startsWith('fika-'))).toBe(true);
+  // Offline, only the service worker can open /settings.
+  await waitForServiceWorker(page);
+  await expectSyncState(page, 'synced');
 
   await context.setOffline(true);
   await page.getByLabel('My note').fill(`Not yet saved ${Date.now()}`);

@@ -14,6 +14,8 @@
 import { api, ApiFailure, type Me, type SignedIn } from '../api';
 import type { User } from '../model/org';
 import { deleteUserDb, openUserDb, type FikaDb } from '../data/db';
+import { closeSearch } from '../search/client';
+import { deleteSearchDb } from '../search/store';
 import { getMeta, saveMe } from '../data/meta';
 import type { SyncEngine } from '../sync/engine';
 
@@ -159,8 +161,8 @@ export class Session {
     if (account) {
       // Waits while another connection (a tab that has not let go yet) holds the database; the
       // deletion completes once it does, even if we stop waiting.
-      const deleted = deleteUserDb(account.id).catch((err: unknown) =>
-        console.error('session: the local data could not be deleted', err)
+      const deleted = Promise.all([deleteUserDb(account.id), deleteSearchDb(account.id)]).catch(
+        (err: unknown) => console.error('session: the local data could not be deleted', err)
       );
       await Promise.race([deleted, wait(SIGN_OUT_WAIT_MS)]);
     }
@@ -265,6 +267,8 @@ export class Session {
     this.#generation++;
     this.sync?.stop();
     this.sync = null;
+    // The search worker holds the person's database open too.
+    closeSearch();
     this.db?.close();
     this.db = null;
     this.account = null;
