@@ -25,6 +25,8 @@ import { registerApi } from './api';
 import { Uploads } from './uploads';
 import { defaultRules, type RuleSet } from '../../src/lib/model/validation';
 import { markAccessChanged, writeDirectory } from '../../src/lib/model/org-room';
+import { parseRoomName } from '../../src/lib/model/rooms';
+import { markRoomsChanged } from '../../src/lib/model/space-shared';
 
 export interface ServerOptions extends Partial<Config> {
   dataDir: string;
@@ -91,6 +93,16 @@ export async function createServer(options: ServerOptions): Promise<FikaServer> 
       // Tells the open apps that what people may read may have changed (a new targeted post,
       // a changed audience): each fetches its /api/me again and opens the rooms it now may.
       rooms.writeAsServer(room, (doc) => markAccessChanged(doc, Date.now()));
+    }
+    // Kiosk screens do not read the directory room: they learn of the change from the shared
+    // room of each kiosk-visible space they show, and ask for their rooms again.
+    for (const name of rooms.names()) {
+      const parsed = parseRoomName(name);
+      if (parsed?.kind !== 'space' || parsed.month !== null) continue;
+      const loaded = rooms.get(name);
+      if (loaded && org.getSpace(parsed.spaceId)?.kioskVisible) {
+        rooms.writeAsServer(loaded, (doc) => markRoomsChanged(doc, Date.now()));
+      }
     }
     sync.requestSweep();
   });

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import { CloseCodes } from '../../src/lib/model/close-codes';
 import { postRoom, spaceMonthRoom, spaceRoom, userRoom } from '../../src/lib/model/rooms';
-import { metric, sleep, synced, withTimeout, type TestServer } from '../support/server';
+import { metric, sleep, synced, waitFor, withTimeout, type TestServer } from '../support/server';
 import { testScope } from '../support/scope';
 import { makePng } from '../support/images';
 
@@ -236,6 +236,24 @@ describe('a kiosk token', () => {
       expect([CloseCodes.Forbidden.code, CloseCodes.UnknownRoom.code]).toContain(closed.code);
       if (room !== userRoom(`kiosk:${kiosk.id}`)) expect(closed.code).toBe(CloseCodes.Forbidden.code);
     }
+  });
+
+  it("is told in its spaces' shared rooms when a targeted post may have given it a room", async () => {
+    const s = await scope.server();
+    const o = organisation(s);
+    const kiosk = await pairedKiosk(s, o);
+    const shown = client(s, spaceRoom(o.all.id), kiosk.token);
+    await synced(shown);
+    // A space that is not on kiosks gets no such signal.
+    const notShown = client(s, spaceRoom(o.hidden.id), o.editor.token);
+    await synced(notShown);
+    const signals = (c: typeof shown) => c.doc.getMap<number>('signals');
+    expect(signals(shown).get('roomsChangedAt')).toBeUndefined();
+
+    const before = Date.now();
+    s.org.createTargetedPost({ spaceId: o.all.id, authorId: o.editor.user.id, groupIds: [o.gbg.id] });
+    await waitFor(() => (signals(shown).get('roomsChangedAt') ?? 0) >= before, 3000, 'the signal');
+    expect(signals(notShown).get('roomsChangedAt')).toBeUndefined();
   });
 
   it('has its crafted updates dropped: not relayed, not stored after a restart', async () => {

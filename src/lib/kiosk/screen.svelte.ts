@@ -4,8 +4,9 @@
  *
  * - it starts from the last known view and local store, so it shows content with no network;
  * - the sync engine (personal: false, read-only rooms) reconnects by itself, also after a server
- *   restart; `/api/kiosk/me` is asked again every `REFRESH_MS` for new targeted posts, changed
- *   spaces or language (the kiosk reads no directory, so it has no access-change signal);
+ *   restart; `/api/kiosk/me` is asked again when the server signals, in a space's shared room,
+ *   that its rooms may have changed (a new targeted post), and every `REFRESH_MS` for changed
+ *   spaces or language;
  * - a 4401 on any room or a 401 from the API means the kiosk was revoked (or paired again
  *   elsewhere): it stops, deletes its database, token and cached images, and says so.
  */
@@ -29,6 +30,8 @@ export type KioskPhase = 'starting' | 'pairing' | 'showing' | 'disconnected';
 
 /** How often the kiosk asks for its view again. */
 export const REFRESH_MS = 15_000;
+/** The most a screen waits, at random, before asking after a change signal. */
+const SPREAD_MS = 500;
 /** A connection down this long (not just reconnecting) shows the offline marker. */
 const DOWN_GRACE_MS = 5_000;
 
@@ -45,6 +48,7 @@ export class KioskScreen {
 
   #device: KioskDevice | null = null;
   #refresh: ReturnType<typeof setInterval> | null = null;
+  #soon: ReturnType<typeof setTimeout> | null = null;
   #downNoticedAt: number | null = null;
   #stopped = false;
 
@@ -93,7 +97,10 @@ export class KioskScreen {
       me: this.me ? engineMe(this.me) : null,
       personal: false,
       params: { token: device.token },
-      onSessionEnded: () => void this.#disconnect()
+      onSessionEnded: () => void this.#disconnect(),
+      // A new targeted post for this screen's place, or a changed audience: ask at once rather
+      // than at the next refresh, spread a little so that all screens do not ask together.
+      onSpaceRoomsChanged: () => this.#refreshSoon()
     });
     void this.#refreshMe();
     this.#refresh = setInterval(() => void this.#refreshMe(), REFRESH_MS);
@@ -102,6 +109,14 @@ export class KioskScreen {
   #apply(me: KioskMe | null): void {
     this.me = me;
     if (me) i18n.preference = me.kiosk.language;
+  }
+
+  #refreshSoon(): void {
+    if (this.#soon) return;
+    this.#soon = setTimeout(() => {
+      this.#soon = null;
+      void this.#refreshMe();
+    }, Math.random() * SPREAD_MS);
   }
 
   async #refreshMe(): Promise<void> {
@@ -143,6 +158,8 @@ export class KioskScreen {
     this.#device = null;
     if (this.#refresh) clearInterval(this.#refresh);
     this.#refresh = null;
+    if (this.#soon) clearTimeout(this.#soon);
+    this.#soon = null;
     this.sync?.stop();
     this.sync = null;
     this.db?.close();
@@ -156,6 +173,7 @@ export class KioskScreen {
   stop(): void {
     this.#stopped = true;
     if (this.#refresh) clearInterval(this.#refresh);
+    if (this.#soon) clearTimeout(this.#soon);
     this.sync?.stop();
     this.db?.close();
   }

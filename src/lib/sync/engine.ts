@@ -32,6 +32,7 @@ import { CloseCodes } from '../model/close-codes';
 import { orgRoom, parseRoomName, spaceRoom, userRoom, type Access } from '../model/rooms';
 import { inFeed } from '../model/user-room';
 import { onAccessChanged } from '../model/org-room';
+import { onRoomsChanged } from '../model/space-shared';
 import type { SyncState } from './status';
 import { MAX_BACKOFF_MS, RoomSync, type RoomSyncContext } from './room-sync';
 import { SyncStatus } from './sync-status.svelte';
@@ -104,6 +105,11 @@ export interface SyncEngineOptions {
    * audience): fetch `/api/me` again and pass it to `update`.
    */
   onAccessChanged?: () => void;
+  /**
+   * The server recorded, in a space's shared room, that the rooms of that space a reader may
+   * open could have changed: for a kiosk, which reads no `org` room. Fetch the rooms again.
+   */
+  onSpaceRoomsChanged?: () => void;
   /** The sync endpoint; this origin's `/sync` by default. */
   url?: string;
   /** Extra query parameters, e.g. a token for a client without the session cookie. */
@@ -518,6 +524,14 @@ export class FikaSyncEngine implements SyncEngine {
       const listener = this.#options.onAccessChanged;
       void room.loaded.then(
         (doc) => onAccessChanged(doc, () => !this.#stopped && listener()),
+        () => undefined
+      );
+    }
+    const parsed = parseRoomName(name);
+    if (parsed?.kind === 'space' && parsed.month === null && this.#options.onSpaceRoomsChanged) {
+      const listener = this.#options.onSpaceRoomsChanged;
+      void room.loaded.then(
+        (doc) => onRoomsChanged(doc, () => !this.#stopped && listener()),
         () => undefined
       );
     }
