@@ -119,6 +119,8 @@ test('a kiosk screen for Göteborg: pairing, live announcements, offline, discon
   await expect(kiosk.getByRole('heading', { name: 'Senaste' })).toBeVisible();
   await expect(kiosk.getByRole('navigation')).toHaveCount(0);
   await expect(kiosk.getByText('Välkommen till Fika!').first()).toBeVisible();
+  // It keeps the screen on: Chromium grants the Screen Wake Lock to the visible page.
+  await expect(kiosk.getByTestId('kiosk-display')).toHaveAttribute('data-wake-lock', 'held');
   await expectNoSeriousViolations(kiosk, 'display (dark)');
   const kioskId = await kiosk.evaluate(
     () => (JSON.parse(localStorage.getItem('fika.kiosk')!) as { id: string }).id

@@ -26,8 +26,9 @@ export function driftOffset(step: number): [number, number] {
 /**
  * Holds a Screen Wake Lock while the page is visible: taken now, again on every
  * `visibilitychange` to visible, and again whenever the system releases it. Returns the release.
+ * `onChange` hears whether a lock is held (shown on the display for whoever checks the screen).
  */
-export function holdWakeLock(): () => void {
+export function holdWakeLock(onChange: (held: boolean) => void = () => undefined): () => void {
   let lock: WakeLockSentinel | null = null;
   let stopped = false;
   const acquire = async () => {
@@ -38,8 +39,10 @@ export function holdWakeLock(): () => void {
         void lock.release();
         return;
       }
+      onChange(true);
       lock.addEventListener('release', () => {
         lock = null;
+        onChange(false);
         // Released by the system (a power setting, a hidden tab): take it again when allowed.
         void acquire();
       });
