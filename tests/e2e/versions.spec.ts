@@ -7,7 +7,7 @@
  */
 import AxeBuilder from '@axe-core/playwright';
 import { expect, test, type Browser, type BrowserContext, type Page } from '@playwright/test';
-import { expectSyncState, signIn, type DemoPerson } from './support';
+import { expectSyncState, signIn, waitForServiceWorker, type DemoPerson } from './support';
 
 async function personPage(
   browser: Browser,
@@ -121,15 +121,21 @@ test('a reader confirms, the owner sees it, and a new required version asks agai
   await expect(status.getByTestId('not-confirmed')).toContainText('Johan Berg');
   await expect(johan.page.getByText('Please confirm that you have read version “Edition 2”')).toBeVisible();
 
-  // Offline, confirming cannot reach the server: said clearly, kept, and sent once back online.
+  // Offline, confirming cannot reach the server: said clearly, kept, and sent once back online,
+  // also when Johan has moved on to another page meanwhile.
+  await waitForServiceWorker(johan.page);
   await johan.context.setOffline(true);
   await expectSyncState(johan.page, 'offline');
   await johan.page.getByRole('button', { name: 'I have read it' }).click();
   await expect(johan.page.getByRole('alert')).toContainText('You are offline. Your confirmation is kept');
   await expect(status.getByTestId('not-confirmed')).toContainText('Johan Berg');
+  await johan.page.getByRole('link', { name: 'Library' }).click();
+  await expect(johan.page).toHaveURL(/\/library$/);
   await johan.context.setOffline(false);
-  await expect(johan.page.getByText('Thank you: you have confirmed version “Edition 2”.')).toBeVisible();
   await expect(status.getByTestId('confirmed')).toContainText('Johan Berg');
+  await johan.page.goto(`/docs/${id}`);
+  await expect(editorOf(johan.page)).toContainText('Never block it.');
+  await expect(johan.page.getByRole('button', { name: 'I have read it' })).toBeHidden();
   await johan.context.close();
   await erik.context.close();
 });

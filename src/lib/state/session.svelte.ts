@@ -14,6 +14,7 @@
 import { api, ApiFailure, type Me, type SignedIn } from '../api';
 import type { User } from '../model/org';
 import { deleteUserDb, openUserDb, type FikaDb } from '../data/db';
+import { forgetPendingConfirmations, sendPendingConfirmations } from './pending-confirmations';
 import { closeSearch } from '../search/client';
 import { deleteSearchDb } from '../search/store';
 import { getMeta, saveMe } from '../data/meta';
@@ -151,6 +152,7 @@ export class Session {
       if (unsaved > 0) return 'unsaved';
     }
     this.#teardown();
+    if (account) forgetPendingConfirmations(account.id);
     // Other tabs hear this first and let go of the database, so it can be deleted.
     writeAccount(null);
     await api('/auth/logout', { method: 'POST', signal: AbortSignal.timeout(SIGN_OUT_WAIT_MS) }).catch(() => {
@@ -255,6 +257,8 @@ export class Session {
       }
       await saveMe(db, me);
       this.sync?.update(me);
+      // Online and signed in: read confirmations made offline go now, whatever page is open.
+      void sendPendingConfirmations(me.user.id);
     } catch (err) {
       if (generation !== this.#generation) return;
       if (err instanceof ApiFailure && err.status === 401) this.expired = true;
