@@ -328,6 +328,13 @@ export async function registerApi<L extends FastifyBaseLogger>(
         }
       );
 
+      // A person's own skills; an admin sets anyone's under /api/admin/users/:id/skills.
+      api.put<{ Body: schemas.SkillsBody }>(
+        '/me/skills',
+        { ...signedInOnly, schema: { body: schemas.skillsBody } },
+        async (request) => ({ skills: org.setSkills(authOf(request).user.id, request.body.skills) })
+      );
+
       registerAdminRoutes(api, { org, auth, adminOnly, authOf });
       registerFeedRoutes(api, {
         org,

@@ -170,6 +170,15 @@ const migrations: string[] = [
     space_id TEXT NOT NULL REFERENCES spaces(id) ON DELETE CASCADE,
     PRIMARY KEY (kiosk_id, space_id)
   ) WITHOUT ROWID;
+  `,
+  // 7: profiles' skills, in the order the person listed them (published in the `org` room)
+  `
+  CREATE TABLE user_skills (
+    user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    position INTEGER NOT NULL CHECK (position >= 0),
+    skill TEXT NOT NULL CHECK (length(skill) BETWEEN 1 AND 60),
+    PRIMARY KEY (user_id, position)
+  ) WITHOUT ROWID;
   `
 ];
 
