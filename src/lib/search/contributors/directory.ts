@@ -2,14 +2,14 @@
  * People and groups, from the directory (`people` and `groups` tables, the `org` room). A person
  * is found by name, job title, department and location (their groups of those kinds) and skills;
  * skills are tags, the most boosted field, so "who knows forklift certification" ranks the people
- * who list it first. The directory does not carry skills yet: a `skills` list on a person's row
- * is read when present, so profiles can add it without touching search.
+ * who list it first. A row stored before the directory carried skills has none (and a malformed
+ * list from the room is ignored rather than trusted).
  */
 import type { FikaDb, GroupRow, PersonRow } from '../../data/db';
 import { hash, rowId, type SearchContributor } from '../contributor';
 
 function skillsOf(person: PersonRow): string[] {
-  const skills = (person as PersonRow & { skills?: unknown }).skills;
+  const skills: unknown = person.skills;
   return Array.isArray(skills) ? skills.filter((s): s is string => typeof s === 'string') : [];
 }
 
