@@ -123,6 +123,11 @@ export const skillsBody = object(
   ['skills']
 );
 
+export interface AboutBody {
+  about: string;
+}
+export const aboutBody = object({ about: string(TextLimits.about * 2, 0) }, ['about']);
+
 export interface NewGroupBody {
   kind: GroupKind;
   name: string;

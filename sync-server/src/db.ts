@@ -171,8 +171,10 @@ const migrations: string[] = [
     PRIMARY KEY (kiosk_id, space_id)
   ) WITHOUT ROWID;
   `,
-  // 7: profiles' skills, in the order the person listed them (published in the `org` room)
+  // 7: profiles: skills, in the order the person listed them, and a short line about oneself
+  // (both published in the `org` room)
   `
+  ALTER TABLE users ADD COLUMN about TEXT NOT NULL DEFAULT '' CHECK (length(about) <= 160);
   CREATE TABLE user_skills (
     user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
     position INTEGER NOT NULL CHECK (position >= 0),

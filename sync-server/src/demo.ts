@@ -160,6 +160,14 @@ const SKILLS: Record<string, string[]> = {
   elin: ['TypeScript', 'SQL', 'Network', 'Integrationer', 'Excel']
 };
 
+/** Some demo people's line about themselves. */
+const ABOUT: Record<string, string> = {
+  sara: 'Fråga mig om truckkort, inventering och lagerlayout.',
+  johan: 'Ask me about VPN, laptops and the office network.',
+  oskar: 'Håller i truckutbildningen för nyanställda i Göteborg.',
+  fatima: 'Frågor om lön, semester och friskvårdsbidrag? Hör av dig!'
+};
+
 const SPACES: (NewSpace & { id: string })[] = [
   {
     id: 'all-staff',
@@ -242,6 +250,7 @@ export async function seedDemo(org: Org, opts: SeedDemoOptions = {}): Promise<bo
       org.addMember(p.department, p.id);
       org.addMember(p.location, p.id);
       org.setSkills(p.id, SKILLS[p.id] ?? []);
+      org.setAbout(p.id, ABOUT[p.id] ?? '');
     }
     for (const space of SPACES) org.createSpace(space);
     org.createDocument({ id: 'packing-guideline', spaceId: 'warehouse-2027', ownerId: 'sara' });

@@ -152,6 +152,9 @@ export function prepareOrgStatements(db: Db) {
     skillsOf: db.prepare<[string], { skill: string }>(
       'SELECT skill FROM user_skills WHERE user_id = ? ORDER BY position'
     ),
+    abouts: db.prepare<[], { id: string; about: string }>("SELECT id, about FROM users WHERE about <> ''"),
+    aboutOf: db.prepare<[string], { about: string }>('SELECT about FROM users WHERE id = ?'),
+    setAbout: db.prepare<[string, number, string]>('UPDATE users SET about = ?, updated_at = ? WHERE id = ?'),
     deleteSkills: db.prepare<[string]>('DELETE FROM user_skills WHERE user_id = ?'),
     insertSkill: db.prepare<[string, number, string]>(
       'INSERT INTO user_skills (user_id, position, skill) VALUES (?, ?, ?)'

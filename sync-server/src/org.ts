@@ -177,6 +177,25 @@ export class Org extends OrgPosts {
     });
   }
 
+  /** A person's line about themselves ('' when none, null for no such person). */
+  aboutOf(userId: string): string | null {
+    return this.stmts.aboutOf.get(userId)?.about ?? null;
+  }
+
+  /** Sets a person's line about themselves: one line (line breaks become spaces), trimmed. */
+  setAbout(userId: string, about: string): string {
+    const line = text(about.replace(/\s+/g, ' '), 'line about you', TextLimits.about, false);
+    return this.transaction(() => {
+      const before = this.aboutOf(userId);
+      if (before === null) throw new OrgError('not-found', 'No such person.');
+      if (before !== line) {
+        this.stmts.setAbout.run(line, Date.now(), userId);
+        this.changed('org-changed');
+      }
+      return line;
+    });
+  }
+
   // ---- groups ----
 
   createGroup(input: NewGroup): Group {
@@ -273,6 +292,7 @@ export class Org extends OrgPosts {
       list.push(skill);
       skills.set(user_id, list);
     }
+    const abouts = new Map(this.stmts.abouts.all().map((row) => [row.id, row.about]));
     return {
       people: this.listUsers().map((u) => ({
         id: u.id,
@@ -282,7 +302,8 @@ export class Org extends OrgPosts {
         role: u.role,
         active: u.active,
         groupIds: groupIds.get(u.id) ?? [],
-        skills: skills.get(u.id) ?? []
+        skills: skills.get(u.id) ?? [],
+        about: abouts.get(u.id) ?? ''
       })),
       groups: this.listGroups(),
       spaces: this.listSpaces().filter((s) => s.audience === 'everyone')

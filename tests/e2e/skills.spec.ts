@@ -51,7 +51,9 @@ test('sara asks who knows forklift certification: the people with the skill come
   await expect(page.getByRole('link', { name: 'Elin Svensson' })).toBeVisible();
 });
 
-test('johan adds a skill in his settings and sara finds him by it', async ({ browser }) => {
+test('johan adds a skill and a line about himself in his settings, and sara finds him by it', async ({
+  browser
+}) => {
   const skill = `Kylteknik${Date.now().toString(36)}`;
   const johanContext = await browser.newContext();
   const saraContext = await browser.newContext();
@@ -100,6 +102,15 @@ test('johan adds a skill in his settings and sara finds him by it', async ({ bro
   await expect(sara.getByRole('status').filter({ hasText: 'Nothing found' })).toBeVisible({
     timeout: 30_000
   });
+
+  // A line about himself, saved with Enter, shows on his card on Sara's device.
+  const about = johan.getByLabel('A line about you');
+  await expect(about).toHaveValue('Ask me about VPN, laptops and the office network.');
+  await about.fill(`Ask me about ${skill}.`);
+  await about.press('Enter');
+  await expect(johan.getByRole('status').filter({ hasText: 'Saved.' })).toBeAttached();
+  await sara.goto('/people');
+  await expect(sara.getByText(`Ask me about ${skill}.`)).toBeVisible({ timeout: 30_000 });
 
   await johanContext.close();
   await saraContext.close();

@@ -75,6 +75,30 @@ describe('skills', () => {
     expect((await put(s, null, '/api/me/skills', { skills: ['Excel'] })).status).toBe(401);
   });
 
+  it('a person sets one line about themselves, also published in the org room', async () => {
+    const s = await server();
+    const sara = s.addUser('sara');
+    const c = client(s, 'org', s.addUser('johan').token);
+    await synced(c);
+    const aboutInRoom = () => readDirectory(c.doc).people.find((p) => p.id === sara.user.id)?.about;
+    await waitFor(() => aboutInRoom() === '', 3000, 'sara listed');
+
+    const res = await put(s, sara.token, '/api/me/about', { about: ' Fråga mig om\ntruckkort. ' });
+    expect(res).toEqual({ status: 200, json: { about: 'Fråga mig om truckkort.' } });
+    await waitFor(() => aboutInRoom() === 'Fråga mig om truckkort.', 3000, 'about in the org room');
+
+    const long = await put(s, sara.token, '/api/me/about', { about: 'x'.repeat(161) });
+    expect([long.status, long.json.error]).toEqual([400, 'invalid-request']);
+    expect(long.json.message).toMatch(/longer than 160 characters/);
+    expect((await put(s, sara.token, '/api/me/about', { about: 7 })).status).toBe(400);
+    expect(s.org.aboutOf(sara.user.id)).toBe('Fråga mig om truckkort.');
+    const staff = await put(s, s.addUser('lina').token, `/api/admin/users/${sara.user.id}/about`, {
+      about: 'Hacked'
+    });
+    expect(staff.status).toBe(403);
+    expect(s.org.aboutOf(sara.user.id)).toBe('Fråga mig om truckkort.');
+  });
+
   it('lets only an admin set another person’s skills', async () => {
     const s = await server();
     const sara = s.addUser('sara');

@@ -29,7 +29,9 @@ export const TextLimits = {
   groupName: 120,
   spaceName: 120,
   spaceDescription: 2000,
-  settingValue: 4000
+  settingValue: 4000,
+  /** A profile's line about oneself. */
+  about: 160
 } as const;
 
 export interface User {
@@ -80,6 +82,8 @@ export interface PublicPerson {
    * The server always writes it; a row stored by an app before skills existed lacks it.
    */
   skills?: string[];
+  /** One line about themselves ("Ask me about…"), empty when they wrote none; absent like `skills`. */
+  about?: string;
 }
 
 /** A profile's skills: at most `count` of them, each at most `length` characters once trimmed. */

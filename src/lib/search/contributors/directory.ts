@@ -1,6 +1,7 @@
 /**
  * People and groups, from the directory (`people` and `groups` tables, the `org` room). A person
- * is found by name, job title, department and location (their groups of those kinds) and skills;
+ * is found by name, job title, department and location (their groups of those kinds), their line
+ * about themselves (a label, so it shows in the snippet with the skills) and skills;
  * skills are tags, the most boosted field, so "who knows forklift certification" ranks the people
  * who list it first. A row stored before the directory carried skills has none (and a malformed
  * list from the room is ignored rather than trusted).
@@ -26,7 +27,8 @@ function personDoc(p: PersonRow, groups: Map<string, GroupRow>) {
     title: p.title,
     department: groupNames(p, groups, 'department'),
     location: groupNames(p, groups, 'location'),
-    team: groupNames(p, groups, 'team')
+    team: groupNames(p, groups, 'team'),
+    about: typeof p.about === 'string' ? p.about : ''
   };
   const tags = skillsOf(p);
   return {
