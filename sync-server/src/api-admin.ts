@@ -70,6 +70,18 @@ export function registerAdminRoutes<L extends FastifyBaseLogger>(
     }
   );
 
+  api.put<{ Params: schemas.IdParams; Body: schemas.SkillsBody }>(
+    '/admin/users/:id/skills',
+    { ...adminOnly, schema: { params: schemas.idParams, body: schemas.skillsBody } },
+    async (request) => ({ skills: org.setSkills(request.params.id, request.body.skills) })
+  );
+
+  api.put<{ Params: schemas.IdParams; Body: schemas.AboutBody }>(
+    '/admin/users/:id/about',
+    { ...adminOnly, schema: { params: schemas.idParams, body: schemas.aboutBody } },
+    async (request) => ({ about: org.setAbout(request.params.id, request.body.about) })
+  );
+
   api.post<{ Params: schemas.IdParams }>(
     '/admin/users/:id/revoke-sessions',
     { ...adminOnly, schema: { params: schemas.idParams } },

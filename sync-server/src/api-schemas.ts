@@ -12,6 +12,7 @@ import {
   POSTING_POLICIES,
   ROLES,
   SPACE_KINDS,
+  SkillLimits,
   TextLimits,
   type Audience,
   type GroupKind,
@@ -103,6 +104,29 @@ export const userPatchBody = object(
   [],
   1
 );
+
+export interface SkillsBody {
+  skills: string[];
+}
+/**
+ * Room for white space and repeats around the limits (Org trims and drops repeats, then applies
+ * SkillLimits with a sentence that names the skill); still bounded here.
+ */
+export const skillsBody = object(
+  {
+    skills: {
+      type: 'array',
+      items: { type: 'string', maxLength: SkillLimits.length * 2 },
+      maxItems: SkillLimits.count * 2
+    }
+  },
+  ['skills']
+);
+
+export interface AboutBody {
+  about: string;
+}
+export const aboutBody = object({ about: string(TextLimits.about * 2, 0) }, ['about']);
 
 export interface NewGroupBody {
   kind: GroupKind;

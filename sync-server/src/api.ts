@@ -328,6 +328,19 @@ export async function registerApi<L extends FastifyBaseLogger>(
         }
       );
 
+      // A person's own skills and line about themselves; an admin sets anyone's under /api/admin/users/:id.
+      api.put<{ Body: schemas.SkillsBody }>(
+        '/me/skills',
+        { ...signedInOnly, schema: { body: schemas.skillsBody } },
+        async (request) => ({ skills: org.setSkills(authOf(request).user.id, request.body.skills) })
+      );
+
+      api.put<{ Body: schemas.AboutBody }>(
+        '/me/about',
+        { ...signedInOnly, schema: { body: schemas.aboutBody } },
+        async (request) => ({ about: org.setAbout(authOf(request).user.id, request.body.about) })
+      );
+
       registerAdminRoutes(api, { org, auth, adminOnly, authOf });
       registerFeedRoutes(api, {
         org,

@@ -170,6 +170,17 @@ const migrations: string[] = [
     space_id TEXT NOT NULL REFERENCES spaces(id) ON DELETE CASCADE,
     PRIMARY KEY (kiosk_id, space_id)
   ) WITHOUT ROWID;
+  `,
+  // 7: profiles: skills, in the order the person listed them, and a short line about oneself
+  // (both published in the `org` room)
+  `
+  ALTER TABLE users ADD COLUMN about TEXT NOT NULL DEFAULT '' CHECK (length(about) <= 160);
+  CREATE TABLE user_skills (
+    user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    position INTEGER NOT NULL CHECK (position >= 0),
+    skill TEXT NOT NULL CHECK (length(skill) BETWEEN 1 AND 60),
+    PRIMARY KEY (user_id, position)
+  ) WITHOUT ROWID;
   `
 ];
 

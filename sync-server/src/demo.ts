@@ -143,6 +143,31 @@ const PEOPLE: DemoPerson[] = [
   }
 ];
 
+/**
+ * What each demo person lists on their profile, in Swedish and English as people write them:
+ * "forklift certification" or "truckkort" finds Sara, Oskar and Maria, "network" or "Excel" IT.
+ */
+const SKILLS: Record<string, string[]> = {
+  astrid: ['Arbetsrätt', 'Employment law', 'Rekrytering', 'Recruitment', 'Första hjälpen'],
+  erik: ['Internkommunikation', 'Copywriting', 'Fotografering', 'Photography', 'Presentationsteknik'],
+  sara: ['Forklift certification', 'Truckkort A+B', 'Lagerplanering', 'Warehouse management', 'Arbetsmiljö'],
+  johan: ['Network', 'Nätverk', 'Excel', 'VPN', 'Windows', 'Skrivare och printers'],
+  lina: ['Kundvård', 'Customer relations', 'Offertskrivning', 'Spanska', 'Excel'],
+  oskar: ['Truckkort', 'Forklift certification', 'Första hjälpen', 'Godsmottagning'],
+  maria: ['Forklift certification', 'Transportplanering', 'Route planning', 'Excel', 'SAP'],
+  nils: ['Förhandling', 'Negotiation', 'Key account management', 'Budget', 'Excel'],
+  fatima: ['Lönehantering', 'Payroll', 'Excel', 'Arabiska', 'Semesterregler'],
+  elin: ['TypeScript', 'SQL', 'Network', 'Integrationer', 'Excel']
+};
+
+/** Some demo people's line about themselves. */
+const ABOUT: Record<string, string> = {
+  sara: 'Fråga mig om truckkort, inventering och lagerlayout.',
+  johan: 'Ask me about VPN, laptops and the office network.',
+  oskar: 'Håller i truckutbildningen för nyanställda i Göteborg.',
+  fatima: 'Frågor om lön, semester och friskvårdsbidrag? Hör av dig!'
+};
+
 const SPACES: (NewSpace & { id: string })[] = [
   {
     id: 'all-staff',
@@ -224,6 +249,8 @@ export async function seedDemo(org: Org, opts: SeedDemoOptions = {}): Promise<bo
       });
       org.addMember(p.department, p.id);
       org.addMember(p.location, p.id);
+      org.setSkills(p.id, SKILLS[p.id] ?? []);
+      org.setAbout(p.id, ABOUT[p.id] ?? '');
     }
     for (const space of SPACES) org.createSpace(space);
     org.createDocument({ id: 'packing-guideline', spaceId: 'warehouse-2027', ownerId: 'sara' });

@@ -146,6 +146,19 @@ export function prepareOrgStatements(db: Db) {
       `SELECT u.id FROM users u, spaces s
        WHERE s.id = @spaceId AND u.active = 1 AND ${visibleTo('u.id')} ORDER BY u.id`
     ),
+    skills: db.prepare<[], { user_id: string; skill: string }>(
+      'SELECT user_id, skill FROM user_skills ORDER BY user_id, position'
+    ),
+    skillsOf: db.prepare<[string], { skill: string }>(
+      'SELECT skill FROM user_skills WHERE user_id = ? ORDER BY position'
+    ),
+    abouts: db.prepare<[], { id: string; about: string }>("SELECT id, about FROM users WHERE about <> ''"),
+    aboutOf: db.prepare<[string], { about: string }>('SELECT about FROM users WHERE id = ?'),
+    setAbout: db.prepare<[string, number, string]>('UPDATE users SET about = ?, updated_at = ? WHERE id = ?'),
+    deleteSkills: db.prepare<[string]>('DELETE FROM user_skills WHERE user_id = ?'),
+    insertSkill: db.prepare<[string, number, string]>(
+      'INSERT INTO user_skills (user_id, position, skill) VALUES (?, ?, ?)'
+    ),
     getSetting: db.prepare<[string], { value: string }>('SELECT value FROM settings WHERE key = ?'),
     setSetting: db.prepare(
       'INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value'

@@ -13,11 +13,14 @@ import {
   GROUP_KINDS,
   OrgError,
   ROLES,
+  SkillLimits,
   TextLimits,
   newId,
+  normaliseSkills,
   type Directory,
   type Group,
   type NewGroup,
+  type SkillsProblem,
   type NewUser,
   type ReadableRoom,
   type User,
@@ -148,6 +151,51 @@ export class Org extends OrgPosts {
     });
   }
 
+  // ---- skills ----
+
+  /** A person's skills, in their order. */
+  skillsOf(userId: string): string[] {
+    return this.stmts.skillsOf.all(userId).map((row) => row.skill);
+  }
+
+  /**
+   * Replaces a person's skills with `skills`, normalised (trimmed, case-insensitive repeats
+   * dropped); a blank or over-long skill or too many of them is refused whole. Returns what is
+   * stored. Who may set whose skills is the API's decision.
+   */
+  setSkills(userId: string, skills: readonly string[]): string[] {
+    const result = normaliseSkills(skills);
+    if ('problem' in result) throw new OrgError('invalid', skillsMessage(result.problem));
+    return this.transaction(() => {
+      if (!this.stmts.userById.get(userId)) throw new OrgError('not-found', 'No such person.');
+      const before = this.skillsOf(userId);
+      if (JSON.stringify(before) === JSON.stringify(result.skills)) return before;
+      this.stmts.deleteSkills.run(userId);
+      result.skills.forEach((skill, position) => this.stmts.insertSkill.run(userId, position, skill));
+      this.changed('org-changed');
+      return result.skills;
+    });
+  }
+
+  /** A person's line about themselves ('' when none, null for no such person). */
+  aboutOf(userId: string): string | null {
+    return this.stmts.aboutOf.get(userId)?.about ?? null;
+  }
+
+  /** Sets a person's line about themselves: one line (line breaks become spaces), trimmed. */
+  setAbout(userId: string, about: string): string {
+    const line = text(about.replace(/\s+/g, ' '), 'line about you', TextLimits.about, false);
+    return this.transaction(() => {
+      const before = this.aboutOf(userId);
+      if (before === null) throw new OrgError('not-found', 'No such person.');
+      if (before !== line) {
+        this.stmts.setAbout.run(line, Date.now(), userId);
+        this.changed('org-changed');
+      }
+      return line;
+    });
+  }
+
   // ---- groups ----
 
   createGroup(input: NewGroup): Group {
@@ -238,6 +286,13 @@ export class Org extends OrgPosts {
       list.push(group_id);
       groupIds.set(user_id, list);
     }
+    const skills = new Map<string, string[]>();
+    for (const { user_id, skill } of this.stmts.skills.all()) {
+      const list = skills.get(user_id) ?? [];
+      list.push(skill);
+      skills.set(user_id, list);
+    }
+    const abouts = new Map(this.stmts.abouts.all().map((row) => [row.id, row.about]));
     return {
       people: this.listUsers().map((u) => ({
         id: u.id,
@@ -246,7 +301,9 @@ export class Org extends OrgPosts {
         email: u.email,
         role: u.role,
         active: u.active,
-        groupIds: groupIds.get(u.id) ?? []
+        groupIds: groupIds.get(u.id) ?? [],
+        skills: skills.get(u.id) ?? [],
+        about: abouts.get(u.id) ?? ''
       })),
       groups: this.listGroups(),
       spaces: this.listSpaces().filter((s) => s.audience === 'everyone')
@@ -267,5 +324,17 @@ export class Org extends OrgPosts {
 
   organisationName(): string {
     return this.getSetting('org.name') ?? 'Fika';
+  }
+}
+
+/** The API's sentence for a refused list of skills. */
+function skillsMessage(problem: SkillsProblem): string {
+  switch (problem.reason) {
+    case 'empty':
+      return `Skill number ${problem.index + 1} is empty.`;
+    case 'too-long':
+      return `The skill "${problem.skill.slice(0, 20)}…" is longer than ${SkillLimits.length} characters.`;
+    case 'too-many':
+      return `At most ${SkillLimits.count} skills, not ${problem.count}.`;
   }
 }

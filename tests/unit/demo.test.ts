@@ -57,6 +57,15 @@ describe('demo organisation', () => {
     expect(can('johan', 'doc/travel-policy')).toBe('read');
     expect(org.directory().spaces.map((s) => s.id)).toEqual(['all-staff', 'it-help']);
     expect(org.findCredentials(demoEmail('sara'))?.passwordHash).toBe(passwordHash);
+    // Profiles list skills in both languages, so a search for a skill finds its people.
+    const withSkill = (skill: string) =>
+      org
+        .directory()
+        .people.filter((p) => p.skills?.some((s) => s.toLowerCase().includes(skill)))
+        .map((p) => p.id);
+    expect(withSkill('forklift certification')).toEqual(['maria', 'oskar', 'sara']);
+    expect(withSkill('truckkort')).toEqual(['oskar', 'sara']);
+    expect(withSkill('network')).toEqual(['elin', 'johan']);
   });
 
   it('seeds posts that belong to the people named, under the ownership rules', async () => {

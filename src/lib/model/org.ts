@@ -29,7 +29,9 @@ export const TextLimits = {
   groupName: 120,
   spaceName: 120,
   spaceDescription: 2000,
-  settingValue: 4000
+  settingValue: 4000,
+  /** A profile's line about oneself. */
+  about: 160
 } as const;
 
 export interface User {
@@ -75,6 +77,43 @@ export interface PublicPerson {
   role: Role;
   active: boolean;
   groupIds: string[];
+  /**
+   * What they know, as they (or an admin) listed it, in their order; see `normaliseSkills`.
+   * The server always writes it; a row stored by an app before skills existed lacks it.
+   */
+  skills?: string[];
+  /** One line about themselves ("Ask me about…"), empty when they wrote none; absent like `skills`. */
+  about?: string;
+}
+
+/** A profile's skills: at most `count` of them, each at most `length` characters once trimmed. */
+export const SkillLimits = { count: 30, length: 60 } as const;
+
+/** Why a list of skills was refused; the server and the app's editor word it each their own way. */
+export type SkillsProblem =
+  | { reason: 'empty'; index: number }
+  | { reason: 'too-long'; skill: string }
+  | { reason: 'too-many'; count: number };
+
+/**
+ * A list of skills as stored: each trimmed (inner runs of white space made one space), the
+ * repeats of an earlier skill dropped whatever their case, the first spelling and the order kept.
+ * A blank or over-long skill, or more than `SkillLimits.count` after that, is a problem instead.
+ */
+export function normaliseSkills(input: readonly string[]): { skills: string[] } | { problem: SkillsProblem } {
+  const skills: string[] = [];
+  const seen = new Set<string>();
+  for (const [index, raw] of input.entries()) {
+    const skill = raw.trim().replace(/\s+/g, ' ');
+    if (skill === '') return { problem: { reason: 'empty', index } };
+    if (skill.length > SkillLimits.length) return { problem: { reason: 'too-long', skill } };
+    const key = skill.toLocaleLowerCase('sv');
+    if (seen.has(key)) continue;
+    seen.add(key);
+    skills.push(skill);
+  }
+  if (skills.length > SkillLimits.count) return { problem: { reason: 'too-many', count: skills.length } };
+  return { skills };
 }
 
 /** The public directory (the `org` room without the organisation's name). */

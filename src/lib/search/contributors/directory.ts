@@ -1,15 +1,16 @@
 /**
  * People and groups, from the directory (`people` and `groups` tables, the `org` room). A person
- * is found by name, job title, department and location (their groups of those kinds) and skills;
+ * is found by name, job title, department and location (their groups of those kinds), their line
+ * about themselves (a label, so it shows in the snippet with the skills) and skills;
  * skills are tags, the most boosted field, so "who knows forklift certification" ranks the people
- * who list it first. The directory does not carry skills yet: a `skills` list on a person's row
- * is read when present, so profiles can add it without touching search.
+ * who list it first. A row stored before the directory carried skills has none (and a malformed
+ * list from the room is ignored rather than trusted).
  */
 import type { FikaDb, GroupRow, PersonRow } from '../../data/db';
 import { hash, rowId, type SearchContributor } from '../contributor';
 
 function skillsOf(person: PersonRow): string[] {
-  const skills = (person as PersonRow & { skills?: unknown }).skills;
+  const skills: unknown = person.skills;
   return Array.isArray(skills) ? skills.filter((s): s is string => typeof s === 'string') : [];
 }
 
@@ -26,7 +27,8 @@ function personDoc(p: PersonRow, groups: Map<string, GroupRow>) {
     title: p.title,
     department: groupNames(p, groups, 'department'),
     location: groupNames(p, groups, 'location'),
-    team: groupNames(p, groups, 'team')
+    team: groupNames(p, groups, 'team'),
+    about: typeof p.about === 'string' ? p.about : ''
   };
   const tags = skillsOf(p);
   return {
