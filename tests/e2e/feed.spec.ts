@@ -243,7 +243,7 @@ test('an author edits and mentions; an editor pins and removes; the mentioned pe
   await sara.getByRole('navigation').getByRole('link', { name: 'Home' }).click();
   const post = feedArticle(sara, marker).first();
   await post.getByRole('link', { name: '@Erik Johansson' }).click();
-  await expect(sara.getByLabel('Filter by name or title')).toHaveValue('Erik Johansson');
+  await expect(sara.getByLabel('Filter by name, title or skill')).toHaveValue('Erik Johansson');
   await sara.goBack();
 
   // She edits it: shown as edited.
