@@ -15,7 +15,8 @@
  * its parent.
  */
 import * as Y from 'yjs';
-import { allow, refuse, type UpdateContext, type ValidationResult } from './validation';
+import { findStruct, runCheck, stop } from './rule-checks';
+import { allow, type UpdateContext, type ValidationResult } from './validation';
 import { VersionLimits } from './doc-versions';
 
 type AnyType = Y.AbstractType<unknown>;
@@ -25,27 +26,11 @@ interface Place {
   direct: boolean;
 }
 
-class Refusal extends Error {
-  constructor(
-    readonly code: string,
-    message: string
-  ) {
-    super(message);
-  }
-}
-
-const stop = (code: string, message: string): never => {
-  throw new Refusal(code, message);
-};
-
 export function docRule(ctx: UpdateContext): ValidationResult {
-  try {
+  return runCheck(() => {
     new DocRoomCheck(ctx).run();
     return allow;
-  } catch (err) {
-    if (err instanceof Refusal) return refuse(err.code, err.message);
-    throw err;
-  }
+  });
 }
 
 class DocRoomCheck {
@@ -141,23 +126,9 @@ class DocRoomCheck {
    * kept their history).
    */
   private find(id: Y.ID): { item: Y.Item; fresh: boolean } | 'gc' | null {
-    if (id.clock < Y.getState(this.store, id.client)) {
-      const structs = this.store.clients.get(id.client)!;
-      const s = structs[Y.findIndexSS(structs, id.clock)];
-      return s instanceof Y.Item ? { item: s, fresh: false } : 'gc';
-    }
-    const list = this.fresh.get(id.client);
-    if (!list) return null;
-    let lo = 0;
-    let hi = list.length - 1;
-    while (lo <= hi) {
-      const mid = (lo + hi) >> 1;
-      const s = list[mid]!;
-      if (id.clock < s.id.clock) hi = mid - 1;
-      else if (id.clock >= s.id.clock + s.length) lo = mid + 1;
-      else return { item: s, fresh: true };
-    }
-    return null;
+    const found = findStruct(this.store, this.fresh, id, Y.getState(this.store, id.client));
+    if (!found) return null;
+    return found.struct instanceof Y.Item ? { item: found.struct, fresh: found.fresh } : 'gc';
   }
 
   /** A new item's place, following chains of new items iteratively and remembering them. */

@@ -36,22 +36,10 @@
  */
 import * as Y from 'yjs';
 import { POST_ROOM_MAPS, PostLimits, Reactions } from './space-room';
+import { findStruct, runCheck, stop } from './rule-checks';
 import type { UpdateContext, ValidationResult } from './validation';
 
-type Refusal = { ok: false; error: string; message: string };
-
-const no = (error: string, message: string): Refusal => ({ ok: false, error, message });
-
-/** Thrown inside the checker to stop at the first refusal; caught in `checkPostRoom`. */
-class Refused extends Error {
-  constructor(readonly result: Refusal) {
-    super(result.message);
-  }
-}
-
-const stop = (error: string, message: string): never => {
-  throw new Refused(no(error, message));
-};
+const no = (error: string, message: string): ValidationResult => ({ ok: false, error, message });
 
 type Struct = Y.Item | Y.GC;
 type ID = { client: number; clock: number };
@@ -239,22 +227,7 @@ class PostRoomCheck {
 
   /** The struct holding `id`, in the server's copy or among the update's new structs. */
   private find(id: ID): { struct: Struct; fresh: boolean } | null {
-    if (id.clock < this.state(id.client)) {
-      const structs = this.store.clients.get(id.client)!;
-      return { struct: structs[Y.findIndexSS(structs, id.clock)] as Struct, fresh: false };
-    }
-    const list = this.fresh.get(id.client);
-    if (!list) return null;
-    let lo = 0;
-    let hi = list.length - 1;
-    while (lo <= hi) {
-      const mid = (lo + hi) >> 1;
-      const s = list[mid]!;
-      if (id.clock < s.id.clock) hi = mid - 1;
-      else if (id.clock >= s.id.clock + s.length) lo = mid + 1;
-      else return { struct: s, fresh: true };
-    }
-    return null;
+    return findStruct(this.store, this.fresh, id, this.state(id.client));
   }
 
   /** A referenced struct that must exist; a new one of the same client must come earlier. */
@@ -533,13 +506,10 @@ class PostRoomCheck {
 export function checkPostRoom(ctx: UpdateContext): ValidationResult {
   if (!ctx.space) return no('no-space', 'The space of this room is unknown.');
   const check = new PostRoomCheck(ctx);
-  try {
+  return runCheck(() => {
     check.run();
-  } catch (err) {
-    if (err instanceof Refused) return err.result;
-    throw err;
-  }
-  return check.claims.size === 0 ? { ok: true } : { ok: true, claims: [...check.claims] };
+    return check.claims.size === 0 ? { ok: true } : { ok: true, claims: [...check.claims] };
+  });
 }
 
 /** A space's shared room (`space/<id>`): only its managers write it (pins, settings). */
