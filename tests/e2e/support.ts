@@ -66,3 +66,37 @@ export async function startOwnServer(
     .toBe(true);
   return { base, stop: () => child.kill('SIGTERM') };
 }
+
+/** Whether `needle` occurs anywhere in the IndexedDB database `name`: rows and Yjs updates alike. */
+export function databaseContains(page: Page, name: string, needle: string): Promise<boolean> {
+  return page.evaluate(
+    async ({ name, needle }) => {
+      const db = await new Promise<IDBDatabase>((resolve, reject) => {
+        const request = indexedDB.open(name);
+        request.onsuccess = () => resolve(request.result);
+        request.onerror = () => reject(request.error);
+      });
+      const decoder = new TextDecoder();
+      const text = (value: unknown): string =>
+        value instanceof Uint8Array || value instanceof ArrayBuffer
+          ? decoder.decode(value)
+          : typeof value === 'object' && value !== null
+            ? Object.values(value).map(text).join('\n')
+            : String(value);
+      try {
+        for (const store of Array.from(db.objectStoreNames)) {
+          const values = await new Promise<unknown[]>((resolve, reject) => {
+            const request = db.transaction(store).objectStore(store).getAll();
+            request.onsuccess = () => resolve(request.result as unknown[]);
+            request.onerror = () => reject(request.error);
+          });
+          if (values.some((v) => text(v).includes(needle))) return true;
+        }
+        return false;
+      } finally {
+        db.close();
+      }
+    },
+    { name, needle }
+  );
+}
