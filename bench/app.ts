@@ -13,13 +13,12 @@
  * Targets (issue "The app shell"): at most 150 KB gzip of JavaScript before the first content;
  * offline reload to content under 500 ms.
  */
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import { chromium, type BrowserContext, type Page } from '@playwright/test';
-import { freePort } from '../tests/support/ports';
+import { startAppServer } from './app-server';
 import { CHROMIUM_ARGS, chromiumPath } from '../tests/e2e/browser';
 import { writeSection } from './docs-section';
 import { median } from './stats';
@@ -103,31 +102,10 @@ async function scriptsOfFirstPage(
 }
 
 async function main(): Promise<void> {
-  const port = await freePort();
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'fika-bench-app-'));
-  const server = spawn(process.execPath, ['dist/server/index.mjs', '--demo'], {
-    env: {
-      ...process.env,
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      LOG_LEVEL: 'warn',
-      FIKA_DEMO_DATA_DIR: dataDir
-    },
-    stdio: 'ignore'
-  });
-  const baseURL = `http://127.0.0.1:${port}`;
+  const server = await startAppServer(dataDir, { demo: true });
+  const { baseURL } = server;
   try {
-    for (let i = 0; ; i++) {
-      if (
-        await fetch(`${baseURL}/healthz`).then(
-          (r) => r.ok,
-          () => false
-        )
-      )
-        break;
-      if (i > 200) throw new Error('the server did not start');
-      await new Promise((r) => setTimeout(r, 100));
-    }
     const browser = await chromium.launch({ executablePath: chromiumPath(), args: CHROMIUM_ARGS });
 
     // Signed in once, so that the home page has content; then measured.
@@ -222,7 +200,7 @@ ${table}
     await writeSection(path.join('docs', 'benchmarks.md'), 'app', section);
     log('docs/benchmarks.md written');
   } finally {
-    server.kill('SIGTERM');
+    server.stop();
   }
 }
 

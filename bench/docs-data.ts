@@ -13,24 +13,12 @@ import { hashPassword } from '../sync-server/src/passwords';
 import { SqliteUpdateStore } from '../sync-server/src/persistence';
 import { docRoom } from '../src/lib/model/rooms';
 import { body, setMeta } from '../src/lib/model/doc-room';
+import { sentence } from './words';
 
 export const DOC_ID = 'bench-guideline';
 export const DOC_PASSWORD = 'bench-password-long-enough';
 export const docEmail = (i: number) => `editor${i}@bench.example`;
 export const EDITORS = 5;
-
-const WORDS = (
-  'semester riktlinje lager truck leverans kund kontor möte fika projekt säkerhet rutin ' +
-  'schedule warehouse delivery customer office meeting project safety routine update team ' +
-  'planering inventering sortiment order faktura budget utbildning certifikat skift rast'
-).split(' ');
-
-function sentence(words: number): string {
-  const out: string[] = [];
-  for (let i = 0; i < words; i++) out.push(WORDS[randomInt(WORDS.length)]!);
-  const text = out.join(' ');
-  return `${text[0]!.toUpperCase()}${text.slice(1)}.`;
-}
 
 function element(name: string, children: Array<Y.XmlElement | Y.XmlText>): Y.XmlElement {
   const el = new Y.XmlElement(name);

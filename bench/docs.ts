@@ -14,7 +14,6 @@
  *
  * Targets (issue "Guidelines and documents"): under 1 s to editable, under 50 ms per keystroke.
  */
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -22,7 +21,7 @@ import * as Y from 'yjs';
 import { WebsocketProvider } from 'y-websocket';
 import WebSocket from 'ws';
 import { chromium, type Page } from '@playwright/test';
-import { freePort } from '../tests/support/ports';
+import { startAppServer } from './app-server';
 import { CHROMIUM_ARGS, chromiumPath } from '../tests/e2e/browser';
 import { body } from '../src/lib/model/doc-room';
 import { docRoom } from '../src/lib/model/rooms';
@@ -107,24 +106,11 @@ async function main(): Promise<void> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fika-bench-docs-'));
   const generated = await generateDocData(dir, WORDS);
   log(`a guideline of ${generated.words} words in ${generated.blocks} blocks, in ${dir}`);
-  const port = await freePort();
-  const server = spawn(process.execPath, ['dist/server/index.mjs'], {
-    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', FIKA_DATA_DIR: dir },
-    stdio: ['ignore', 'ignore', 'inherit']
-  });
-  const baseURL = `http://127.0.0.1:${port}`;
+  const server = await startAppServer(dir);
+  const { baseURL } = server;
   const browser = await chromium.launch({ executablePath: chromiumPath(), args: CHROMIUM_ARGS });
   const others: Editor[] = [];
   try {
-    for (let i = 0; ; i++) {
-      const ok = await fetch(`${baseURL}/healthz`).then(
-        (r) => r.ok,
-        () => false
-      );
-      if (ok) break;
-      if (i > 100) throw new Error('the server did not start');
-      await new Promise((r) => setTimeout(r, 200));
-    }
     const context = await browser.newContext({
       baseURL,
       locale: 'en-GB',
@@ -292,7 +278,7 @@ document's last block on screen; a keystroke is timed from its \`keydown\` to th
 DOM shows it. It is not part of \`npm test\`; rerun it to update this section. (${editable < EDITABLE_TARGET_MS ? 'Both' : 'Not both'} ways of opening are under the 1 s target.)
 
 - Date: ${new Date().toUTCString()}
-- Machine: ${os.cpus().length} cores, ${os.cpus()[0]?.model.trim() ?? 'unknown CPU'}, Linux ${os.release()}, shared with other work while it ran
+- Machine: ${os.cpus().length} cores, ${os.cpus()[0]?.model.trim() ?? 'unknown CPU'}, Linux ${os.release()}
 - Node: ${process.version}
 
 ${table}
@@ -305,7 +291,7 @@ ${table}
       editor.doc.destroy();
     }
     await browser.close();
-    server.kill('SIGTERM');
+    server.stop();
     fs.rmSync(dir, { recursive: true, force: true });
   }
 }

@@ -12,23 +12,11 @@ import { hashPassword } from '../sync-server/src/passwords';
 import { SqliteUpdateStore } from '../sync-server/src/persistence';
 import { spaceMonthRoom } from '../src/lib/model/rooms';
 import { addComment, addPost, react } from '../src/lib/model/space-room';
+import { sentence } from './words';
 
 export const BENCH_EMAIL = 'bench@bench.example';
 export const BENCH_PASSWORD = 'bench-password-long-enough';
 export const BENCH_SPACE = 'bench-news';
-
-const WORDS = (
-  'semester riktlinje lager truck leverans kund kontor möte fika projekt säkerhet rutin ' +
-  'schedule warehouse delivery customer office meeting project safety routine update team ' +
-  'planering inventering sortiment order faktura budget utbildning certifikat skift rast'
-).split(' ');
-
-function sentence(words: number): string {
-  const out: string[] = [];
-  for (let i = 0; i < words; i++) out.push(WORDS[randomInt(WORDS.length)]!);
-  const text = out.join(' ');
-  return `${text[0]!.toUpperCase()}${text.slice(1)}.`;
-}
 
 export async function generateFeedData(
   dir: string,

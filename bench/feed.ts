@@ -14,13 +14,12 @@
  * Targets (issue "Feed and spaces"): the first 20 posts within 2 s of signing in on a new device;
  * scrolling through 1,000 cached posts stays smooth.
  */
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { buildSync } from 'esbuild';
 import { chromium, type Browser } from '@playwright/test';
-import { freePort } from '../tests/support/ports';
+import { startAppServer } from './app-server';
 import { CHROMIUM_ARGS, chromiumPath } from '../tests/e2e/browser';
 import { writeSection } from './docs-section';
 import { BENCH_EMAIL, BENCH_PASSWORD, generateFeedData } from './feed-data';
@@ -144,23 +143,10 @@ async function main(): Promise<void> {
   const t0 = Date.now();
   await generateFeedData(dir, POSTS, MONTHS);
   log(`generated in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
-  const port = await freePort();
-  const server = spawn(process.execPath, ['dist/server/index.mjs'], {
-    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', FIKA_DATA_DIR: dir },
-    stdio: ['ignore', 'ignore', 'inherit']
-  });
-  const baseURL = `http://127.0.0.1:${port}`;
+  const server = await startAppServer(dir);
+  const { baseURL } = server;
   const browser = await chromium.launch({ executablePath: chromiumPath(), args: CHROMIUM_ARGS });
   try {
-    for (let i = 0; ; i++) {
-      const ok = await fetch(`${baseURL}/healthz`).then(
-        (r) => r.ok,
-        () => false
-      );
-      if (ok) break;
-      if (i > 100) throw new Error('the server did not start');
-      await new Promise((r) => setTimeout(r, 200));
-    }
     log('1. reading the newest 50 of 10,000 cached posts');
     const reads = await readFromCache(browser, baseURL);
     log(`   first ${ms(reads[0]!)} ms, then median ${ms(median(reads.slice(1)))} ms`);
@@ -227,7 +213,7 @@ ${table}
     log('docs/benchmarks.md written');
   } finally {
     await browser.close();
-    server.kill('SIGTERM');
+    server.stop();
     fs.rmSync(dir, { recursive: true, force: true });
   }
 }
