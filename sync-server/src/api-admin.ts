@@ -2,15 +2,8 @@
  * The admin's routes under `/api/admin`: people, groups and memberships, spaces. Registered by
  * api.ts inside its `/api` scope, so they share its validator, error shape and sign-in check.
  */
-import type {
-  FastifyBaseLogger,
-  FastifyInstance,
-  FastifyRequest,
-  RawReplyDefaultExpression,
-  RawRequestDefaultExpression,
-  RawServerDefault,
-  FastifyReply
-} from 'fastify';
+import type { FastifyBaseLogger, FastifyRequest, FastifyReply } from 'fastify';
+import type { Api } from './api-types';
 import type { Auth } from './auth';
 import { OrgError, type Org } from './org';
 import { hashPassword } from './passwords';
@@ -27,7 +20,7 @@ export interface AdminDeps {
 }
 
 export function registerAdminRoutes<L extends FastifyBaseLogger>(
-  api: FastifyInstance<RawServerDefault, RawRequestDefaultExpression, RawReplyDefaultExpression, L>,
+  api: Api<L>,
   { org, auth, adminOnly, authOf }: AdminDeps
 ): void {
   // ---- admin: people ----

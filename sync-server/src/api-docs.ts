@@ -7,15 +7,8 @@
  *
  * A space or document the person cannot see answers 404 exactly like one that does not exist.
  */
-import type {
-  FastifyBaseLogger,
-  FastifyInstance,
-  FastifyReply,
-  FastifyRequest,
-  RawReplyDefaultExpression,
-  RawRequestDefaultExpression,
-  RawServerDefault
-} from 'fastify';
+import type { FastifyBaseLogger, FastifyRequest } from 'fastify';
+import type { Api, PreHandler } from './api-types';
 import type * as Y from 'yjs';
 import { docRoom, type Room } from '../../src/lib/model/rooms';
 import { normaliseFolder, setMeta } from '../../src/lib/model/doc-room';
@@ -43,16 +36,9 @@ export interface DocRooms<R extends { doc: Y.Doc }> {
 export interface DocsDeps<R extends { doc: Y.Doc }> {
   org: Org;
   rooms: DocRooms<R>;
-  signedInOnly: { preHandler: (request: FastifyRequest, reply: FastifyReply) => Promise<unknown> };
+  signedInOnly: { preHandler: PreHandler };
   authOf: (request: FastifyRequest) => AuthContext;
 }
-
-type Api<L extends FastifyBaseLogger> = FastifyInstance<
-  RawServerDefault,
-  RawRequestDefaultExpression,
-  RawReplyDefaultExpression,
-  L
->;
 
 const noSuchDocument = () => new ApiError(404, 'not-found', 'No such document.');
 

@@ -7,15 +7,8 @@
  * A space the person cannot see answers 404 exactly like one that does not exist, so nobody
  * learns of a space (or a targeted post) outside their audience.
  */
-import type {
-  FastifyBaseLogger,
-  FastifyInstance,
-  FastifyReply,
-  FastifyRequest,
-  RawReplyDefaultExpression,
-  RawRequestDefaultExpression,
-  RawServerDefault
-} from 'fastify';
+import type { FastifyBaseLogger, FastifyRequest } from 'fastify';
+import type { Api, PreHandler } from './api-types';
 import fs from 'node:fs';
 import { Readable } from 'node:stream';
 import { parseRoomName, postRoom, spaceRoom } from '../../src/lib/model/rooms';
@@ -32,27 +25,20 @@ export interface FeedDeps {
   /** Where the month partitions of a space are found (the room registry). */
   rooms: { storedRooms(prefix: string): StoredRoomInfo[] };
   /** Route options that require a signed-in person. */
-  signedInOnly: { preHandler: (request: FastifyRequest, reply: FastifyReply) => Promise<unknown> };
+  signedInOnly: { preHandler: PreHandler };
   authOf: (request: FastifyRequest) => AuthContext;
   /**
    * Route options for what a person or a kiosk screen may read (images); `kioskCanRead` answers
    * for a kiosk's request and is null for a person's. Without it, images are for people only.
    */
   readers?: {
-    preHandler: (request: FastifyRequest, reply: FastifyReply) => Promise<unknown>;
+    preHandler: PreHandler;
     kioskCanRead: (
       request: FastifyRequest,
       upload: { spaceId: string; postId: string | null }
     ) => boolean | null;
   };
 }
-
-type Api<L extends FastifyBaseLogger> = FastifyInstance<
-  RawServerDefault,
-  RawRequestDefaultExpression,
-  RawReplyDefaultExpression,
-  L
->;
 
 const noSuchSpace = () => new ApiError(404, 'not-found', 'No such space.');
 

@@ -8,15 +8,8 @@
  * is throttled per address like sign-in, and a wrong or expired secret or code gets the same
  * answer either way.
  */
-import type {
-  FastifyBaseLogger,
-  FastifyInstance,
-  FastifyReply,
-  FastifyRequest,
-  RawReplyDefaultExpression,
-  RawRequestDefaultExpression,
-  RawServerDefault
-} from 'fastify';
+import type { FastifyBaseLogger, FastifyRequest } from 'fastify';
+import type { Api, PreHandler } from './api-types';
 import { ROOM_ID_PATTERN } from '../../src/lib/model/rooms';
 import type { Auth } from './auth';
 import { credentialFromRequest, readCookie } from './auth';
@@ -35,14 +28,6 @@ import {
 export const KIOSK_COOKIE = 'fika_kiosk';
 /** The kiosk cookie outlives any reasonable screen; revocation, not expiry, ends it. */
 const KIOSK_COOKIE_MAX_AGE_S = 10 * 365 * 24 * 3600;
-
-type Api<L extends FastifyBaseLogger> = FastifyInstance<
-  RawServerDefault,
-  RawRequestDefaultExpression,
-  RawReplyDefaultExpression,
-  L
->;
-type PreHandler = (request: FastifyRequest, reply: FastifyReply) => Promise<unknown>;
 
 export interface KioskDeps {
   org: Org;

@@ -14,15 +14,8 @@
  * something must come from the app's own origin (or a configured one): SameSite=Lax already
  * keeps the cookie off cross-site posts, and the Origin check covers sibling sites.
  */
-import type {
-  FastifyBaseLogger,
-  FastifyError,
-  FastifyInstance,
-  FastifyReply,
-  FastifyRequest,
-  RawServerDefault
-} from 'fastify';
-import type { RawReplyDefaultExpression, RawRequestDefaultExpression } from 'fastify';
+import type { FastifyBaseLogger, FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import type { Api } from './api-types';
 import fastifyCookie from '@fastify/cookie';
 import { Ajv } from 'ajv';
 import addFormats from 'ajv-formats';
@@ -106,10 +99,7 @@ function createAjv(): Ajv {
  * Registers the API routes under `/api` on `app` (and @fastify/cookie if it is not registered
  * yet). Await it before `listen`.
  */
-export async function registerApi<L extends FastifyBaseLogger>(
-  app: FastifyInstance<RawServerDefault, RawRequestDefaultExpression, RawReplyDefaultExpression, L>,
-  deps: ApiDeps
-): Promise<void> {
+export async function registerApi<L extends FastifyBaseLogger>(app: Api<L>, deps: ApiDeps): Promise<void> {
   const { org, auth, kiosks, config, uploads, rooms, docRooms } = deps;
   if (!app.hasReplyDecorator('setCookie')) await app.register(fastifyCookie);
   const ajv = createAjv();
