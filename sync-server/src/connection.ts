@@ -23,35 +23,20 @@ import { kioskIdOf } from './kiosks';
 
 let nextConnectionId = 1;
 
-/** Token bucket: `rate` per second sustained, up to `burst` at once. */
-class Bucket {
-  private tokens: number;
-  private last: number;
-  constructor(
-    private readonly rate: number,
-    private readonly burst: number,
-    now: number
-  ) {
-    this.tokens = burst;
-    this.last = now;
-  }
-  take(n: number, now: number): boolean {
-    this.tokens = Math.min(this.burst, this.tokens + ((now - this.last) * this.rate) / 1000);
-    this.last = now;
-    if (this.tokens < n) return false;
-    this.tokens -= n;
-    return true;
-  }
-}
-
 export class Connection implements Peer {
   readonly id = nextConnectionId++;
   loaded: LoadedRoom | null = null;
-  awarenessIds: Set<number> | null = null;
+  awarenessIds: number[] | null = null;
   alive = true;
   closing = false;
-  private readonly messages: Bucket;
-  private readonly bytes: Bucket;
+  /**
+   * Token buckets for messages and bytes: the configured rate per second sustained, up to the
+   * burst at once. Kept as plain fields, refilled together, rather than as two objects per
+   * connection.
+   */
+  private messageTokens: number;
+  private byteTokens: number;
+  private refilledAt: number;
   private droppedUpdates = 0;
 
   constructor(
@@ -59,14 +44,27 @@ export class Connection implements Peer {
     private readonly sync: SyncService,
     public user: SyncUser,
     readonly sessionId: string,
-    readonly room: Room,
+    public room: Room,
     public access: Access,
     readonly wantsCommitted = false
   ) {
-    const c = sync.config;
+    this.messageTokens = sync.config.messageBurst;
+    this.byteTokens = sync.config.bytesBurst;
+    this.refilledAt = performance.now();
+  }
+
+  /** Takes one message of `bytes` from the buckets; false when either is empty. */
+  private withinRate(bytes: number): boolean {
+    const c = this.sync.config;
     const now = performance.now();
-    this.messages = new Bucket(c.messagesPerSecond, c.messageBurst, now);
-    this.bytes = new Bucket(c.bytesPerSecond, c.bytesBurst, now);
+    const seconds = (now - this.refilledAt) / 1000;
+    this.refilledAt = now;
+    this.messageTokens = Math.min(c.messageBurst, this.messageTokens + seconds * c.messagesPerSecond);
+    this.byteTokens = Math.min(c.bytesBurst, this.byteTokens + seconds * c.bytesPerSecond);
+    if (this.messageTokens < 1 || this.byteTokens < bytes) return false;
+    this.messageTokens -= 1;
+    this.byteTokens -= bytes;
+    return true;
   }
 
   get log(): Logger {
@@ -76,6 +74,9 @@ export class Connection implements Peer {
   start(): void {
     const loaded = this.sync.registry.join(this.room, this);
     this.loaded = loaded;
+    // The same room, parsed from the same name: share the room's copy rather than keep one per
+    // connection.
+    this.room = loaded.room;
     this.sync.registry.whenCommitted(loaded, () => {
       this.send(encodeSyncStep1(loaded.doc));
       const states = loaded.awareness.getStates();
@@ -136,10 +137,7 @@ export class Connection implements Peer {
     this.sync.metrics.bytesReceived += data.byteLength;
     if (!isBinary) return this.close(CloseCodes.BadMessage, 'text frame');
     if (data.byteLength > this.sync.config.maxMessageBytes) return this.close(CloseCodes.MessageTooLarge);
-    const now = performance.now();
-    if (!this.messages.take(1, now) || !this.bytes.take(data.byteLength, now)) {
-      return this.close(CloseCodes.RateLimited);
-    }
+    if (!this.withinRate(data.byteLength)) return this.close(CloseCodes.RateLimited);
     let message;
     try {
       message = parseClientMessage(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));

@@ -26,8 +26,11 @@ export interface Peer {
   readonly id: number;
   /** The peer asked to be told, after each commit of its updates, what the room has stored. */
   readonly wantsCommitted: boolean;
-  /** Awareness client ids this peer has announced, removed when it leaves (null until it announces one). */
-  awarenessIds: Set<number> | null;
+  /**
+   * Awareness client ids this peer has announced, removed when it leaves (null until it announces
+   * one). An array: a connection almost always announces one id, and a Set costs more memory.
+   */
+  awarenessIds: number[] | null;
   send(message: Uint8Array): void;
   close(code: CloseCode, detail?: string): void;
 }
@@ -75,8 +78,26 @@ export class LoadedRoom {
     this.doc = new Y.Doc({ gc: room.kind !== 'doc' });
     this.awareness = new awarenessProtocol.Awareness(this.doc);
     this.awareness.setLocalState(null);
+    // Each Awareness checks for expired states on its own timer; the registry checks all its
+    // rooms on one (expireAwareness), saving a timer and its closure per loaded room.
+    clearInterval(this.awareness._checkInterval);
+    this.awareness._checkInterval = null;
+  }
+
+  /** Removes the states of clients not heard from for the protocol's 30 s (a dropped client). */
+  expireAwareness(now: number): void {
+    const remove: number[] = [];
+    for (const [client, meta] of this.awareness.meta) {
+      if (this.awareness.states.has(client) && now - meta.lastUpdated >= awarenessProtocol.outdatedTimeout) {
+        remove.push(client);
+      }
+    }
+    if (remove.length > 0) awarenessProtocol.removeAwarenessStates(this.awareness, remove, 'timeout');
   }
 }
+
+/** How often loaded rooms are checked for expired awareness states (as y-protocols does). */
+const AWARENESS_CHECK_MS = awarenessProtocol.outdatedTimeout / 10;
 
 interface QueuedUpdate {
   room: LoadedRoom;
@@ -90,6 +111,10 @@ export class RoomRegistry {
   private timer: NodeJS.Timeout | null = null;
   private immediate: NodeJS.Immediate | null = null;
   private closed = false;
+  private readonly awarenessTimer = setInterval(() => {
+    const now = Date.now();
+    for (const room of this.rooms.values()) room.expireAwareness(now);
+  }, AWARENESS_CHECK_MS).unref();
   /** Called once for each room right after it is loaded (the directory room fills itself here). */
   onLoad: ((room: LoadedRoom) => void) | null = null;
 
@@ -187,8 +212,8 @@ export class RoomRegistry {
     if (loaded.unloaded) return;
     const clients = peer.awarenessIds;
     peer.awarenessIds = null;
-    if (clients && clients.size > 0) {
-      awarenessProtocol.removeAwarenessStates(loaded.awareness, [...clients], null);
+    if (clients && clients.length > 0) {
+      awarenessProtocol.removeAwarenessStates(loaded.awareness, clients, null);
     }
     if (loaded.peers.size === 0) this.scheduleUnload(loaded);
   }
@@ -385,10 +410,13 @@ export class RoomRegistry {
   ): void {
     const peer = origin as Peer;
     if (room.peers.has(peer)) {
-      const clients = (peer.awarenessIds ??= new Set());
-      for (const id of added) clients.add(id);
-      for (const id of updated) clients.add(id);
-      for (const id of removed) clients.delete(id);
+      const clients = (peer.awarenessIds ??= []);
+      for (const id of added) if (!clients.includes(id)) clients.push(id);
+      for (const id of updated) if (!clients.includes(id)) clients.push(id);
+      for (const id of removed) {
+        const at = clients.indexOf(id);
+        if (at >= 0) clients.splice(at, 1);
+      }
     }
     const changed = [...added, ...updated, ...removed];
     if (changed.length === 0 || room.peers.size === 0) return;
@@ -399,6 +427,7 @@ export class RoomRegistry {
 
   /** Commits what is pending and unloads every room (shutdown). */
   close(): void {
+    clearInterval(this.awarenessTimer);
     this.flush();
     this.closed = true;
     for (const room of [...this.rooms.values()]) this.unload(room);

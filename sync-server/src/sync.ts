@@ -12,7 +12,7 @@
  */
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { WebSocketServer, type WebSocket } from 'ws';
+import { WebSocket, WebSocketServer } from 'ws';
 import { CloseCodes, type CloseCode } from '../../src/lib/model/close-codes';
 import { parseRoomName, type Access, type Room } from '../../src/lib/model/rooms';
 import { ACK_PARAM } from '../../src/lib/model/protocol';
@@ -44,18 +44,41 @@ export interface SyncAuthority<U extends SyncUser = SyncUser> {
 }
 
 /**
- * Logs socket errors, and reports an over-long message with Fika's own 4413: `ws` closes it
- * itself with 1009, a code the client would retry after (the message is refused at its header,
- * unread). Outside `accept`, so that these closures, which live as long as the socket, do not
- * keep the upgrade request's URL (and its token) alive.
+ * The server's sockets. The connection is kept on the socket, and the listeners below are shared
+ * by every socket, instead of closures made for each one: a server holds thousands of idle
+ * connections, and each closure costs memory for as long as its socket lives.
  */
-function prepareSocket(ws: WebSocket, log: Logger): void {
-  ws.on('error', (err) => log.debug({ err }, 'sync socket error'));
-  const close = ws.close.bind(ws);
-  ws.close = (code?: number, reason?: string | Buffer) =>
-    code === 1009
-      ? close(CloseCodes.MessageTooLarge.code, CloseCodes.MessageTooLarge.reason)
-      : close(code, reason);
+export class SyncSocket extends WebSocket {
+  conn: Connection | null = null;
+
+  /**
+   * Reports an over-long message with Fika's own 4413: `ws` closes it itself with 1009, a code
+   * the client would retry after (the message is refused at its header, unread).
+   */
+  override close(code?: number, reason?: string | Buffer): void {
+    if (code === 1009) super.close(CloseCodes.MessageTooLarge.code, CloseCodes.MessageTooLarge.reason);
+    else super.close(code, reason);
+  }
+}
+
+// `ws` calls listeners with the socket as `this`, and the server makes only SyncSockets.
+function onSocketMessage(this: WebSocket, data: Buffer, isBinary: boolean): void {
+  (this as SyncSocket).conn?.onMessage(data, isBinary);
+}
+
+function onSocketClose(this: WebSocket): void {
+  (this as SyncSocket).conn?.detach();
+}
+
+function onSocketPong(this: WebSocket): void {
+  const conn = (this as SyncSocket).conn;
+  if (conn) conn.alive = true;
+}
+
+/** The parts of an upgrade request's URL that the sync side reads. */
+interface UpgradeUrl {
+  pathname: string;
+  searchParams: URLSearchParams;
 }
 
 /** Ping interval; a connection that has not answered the previous ping is dropped. */
@@ -107,7 +130,10 @@ export class SyncService {
     this.log = deps.log;
     this.authority = deps.authority;
     this.wss = new WebSocketServer({
+      WebSocket: SyncSocket,
       noServer: true,
+      // The service keeps its own set of connections; ws's would cost a listener per socket.
+      clientTracking: false,
       maxPayload: deps.config.maxMessageBytes,
       perMessageDeflate: false
     });
@@ -121,16 +147,26 @@ export class SyncService {
 
   /** Handles an HTTP upgrade; anything but `/sync/...` is refused before the upgrade. */
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
-    const url = new URL(req.url ?? '/', 'http://localhost');
+    // Read by hand rather than with `new URL`: this runs for every connection, and only the path
+    // and the query are needed. Dot segments are not resolved, so they never make a room name.
+    const raw = req.url ?? '/';
+    const q = raw.indexOf('?');
+    const url: UpgradeUrl = {
+      pathname: q < 0 ? raw : raw.slice(0, q),
+      searchParams: new URLSearchParams(q < 0 ? '' : raw.slice(q + 1))
+    };
     if (!url.pathname.startsWith('/sync/')) {
       socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
       return;
     }
-    this.wss.handleUpgrade(req, socket, head, (ws) => this.accept(ws, req, url));
+    this.wss.handleUpgrade(req, socket, head, (ws) => this.accept(ws as SyncSocket, req, url));
   }
 
-  private accept(ws: WebSocket, req: IncomingMessage, url: URL): void {
-    prepareSocket(ws, this.log);
+  /** Logs socket errors; one function for every socket (see SyncSocket). */
+  private readonly onSocketError = (err: Error): void => this.log.debug({ err }, 'sync socket error');
+
+  private accept(ws: SyncSocket, req: IncomingMessage, url: UpgradeUrl): void {
+    ws.on('error', this.onSocketError);
     const refuse = (code: CloseCode, detail: string) => {
       this.metrics.closes.inc({ code: String(code.code) });
       this.log.info(
@@ -157,18 +193,14 @@ export class SyncService {
     this.open(new Connection(ws, this, auth.user, auth.session.id, room, access, wantsCommitted), ws);
   }
 
-  /**
-   * Wires an accepted connection. Kept apart from `accept` so that the listeners, which live as
-   * long as the connection, do not keep the upgrade request's URL (and its token) alive with them.
-   */
-  private open(conn: Connection, ws: WebSocket): void {
+  /** Wires an accepted connection to its socket. */
+  private open(conn: Connection, ws: SyncSocket): void {
     this.connections.add(conn);
     this.metrics.connections.set(this.connections.size);
-    ws.on('message', (data, isBinary) => conn.onMessage(data as Buffer, isBinary));
-    ws.on('close', () => conn.detach());
-    ws.on('pong', () => {
-      conn.alive = true;
-    });
+    ws.conn = conn;
+    ws.on('message', onSocketMessage);
+    ws.on('close', onSocketClose);
+    ws.on('pong', onSocketPong);
     try {
       conn.start();
     } catch (err) {
@@ -182,7 +214,7 @@ export class SyncService {
    * counts only from the server's own origin (or a configured one), so another site cannot open
    * a connection in a signed-in person's name.
    */
-  private tokenOf(req: IncomingMessage, url: URL): string | null {
+  private tokenOf(req: IncomingMessage, url: UpgradeUrl): string | null {
     const param = url.searchParams.get('token');
     if (param) return param;
     const cookie = readCookie(req.headers.cookie, SESSION_COOKIE);
