@@ -259,11 +259,23 @@ export async function saturation(target: Target, timing: Timing): Promise<Satura
 export const ROOMS = 100;
 export const CLIENTS_PER_ROOM = 5;
 
-/** Times all 500 clients connect at once (the median is reported; run-to-run noise is large). */
-const CONNECT_ROUNDS = 3;
+/**
+ * Connect storms per server: the first on a fresh server, then the servers take turns (ABBA), so
+ * that neither always meets the load generator in the same state; the median is reported.
+ */
+export const CONNECT_ROUNDS = 6;
+
+/** One connect storm: all 500 clients opened at once. */
+export interface ConnectRound {
+  /** From opening the first connection until the last one synced. */
+  all: number;
+  /** Percentiles of each client's time from its creation to its first sync. */
+  p50: number;
+  p99: number;
+}
 
 export interface ManyRooms {
-  /** From opening all 500 connections at once until the last one synced (median of the rounds). */
+  /** Median over the rounds of the time until all 500 synced. */
   connectAllMs: number;
   /** Each round's time until all synced. */
   connectRounds: number[];
@@ -275,38 +287,72 @@ export interface ManyRooms {
   roomsUsed: number;
 }
 
+/** The load generator's own garbage, collected before a storm when node runs with --expose-gc. */
+function collectOwnGarbage(): void {
+  (globalThis as { gc?: () => void }).gc?.();
+}
+
+async function connectStorm(target: Target, names: readonly string[]): Promise<ConnectRound> {
+  collectOwnGarbage();
+  const start = now();
+  const clients = names.flatMap((room) =>
+    Array.from({ length: CLIENTS_PER_ROOM }, (_, i) => openClient(target, room, { writeOnly: i === 0 }))
+  );
+  try {
+    await waitSynced(clients, 60_000);
+    const times = clients.map((c) => c.syncedMs).sort((a, b) => a - b);
+    return {
+      all: Math.max(...clients.map((c) => c.createdAt + c.syncedMs)) - start,
+      p50: times[Math.ceil(times.length * 0.5) - 1]!,
+      p99: times[Math.ceil(times.length * 0.99) - 1]!
+    };
+  } finally {
+    closeClients(clients);
+    await sleep(1500);
+  }
+}
+
 /**
- * Figure 3 (and 6): 100 rooms with 5 clients each, all connecting at once, three times (all leave
- * between rounds; the figures are the rounds' medians); then one client per room writes 1
- * update/s (100/s in all) and the other four time it. Then every client leaves and,
- * after `idleWaitMs`, the server is asked how many rooms it still holds.
+ * Figure 3's connect storms on every server given (each with its `ROOMS` rooms, made by the
+ * caller), `CONNECT_ROUNDS` each: 100 rooms × 5 clients all connecting at once, the servers
+ * taking turns in the order A B B A A B …, every client leaving after each storm.
  */
-export async function manyRooms(target: Target, timing: Timing, roomsUsedBefore: number): Promise<ManyRooms> {
-  const names = await target.createRooms(ROOMS);
-  const rounds: Array<{ all: number; p50: number; p99: number }> = [];
+export async function connectStorms(
+  servers: ReadonlyArray<{ target: Target; names: readonly string[] }>
+): Promise<Map<Target, ConnectRound[]>> {
+  const rounds = new Map(servers.map((s) => [s.target, [] as ConnectRound[]]));
+  for (let i = 0; i < CONNECT_ROUNDS; i++) {
+    const turn = i % 2 === 0 ? servers : [...servers].reverse();
+    for (const { target, names } of turn) rounds.get(target)!.push(await connectStorm(target, names));
+  }
+  for (const [target, list] of rounds) {
+    log(
+      `  ${target.label}: connect rounds (all synced / p99, ms): ` +
+        list.map((r) => `${Math.round(r.all)}/${Math.round(r.p99)}`).join(', ')
+    );
+  }
+  return rounds;
+}
+
+/**
+ * Figure 3's relay part (and figure 6), after the connect storms: 100 rooms with 5 clients each,
+ * one client per room writing 1 update/s (100/s in all) and the other four timing it. Then every
+ * client leaves and, after `idleWaitMs`, the server is asked how many rooms it still holds.
+ */
+export async function manyRooms(
+  target: Target,
+  timing: Timing,
+  names: readonly string[],
+  storms: readonly ConnectRound[],
+  roomsUsedBefore: number
+): Promise<ManyRooms> {
   let clients: Client[] = [];
   let relay: RelayRounds;
   try {
-    for (let round = 0; round < CONNECT_ROUNDS; round++) {
-      if (round > 0) {
-        closeClients(clients);
-        await sleep(1500);
-      }
-      const start = now();
-      clients = names.flatMap((room) =>
-        Array.from({ length: CLIENTS_PER_ROOM }, (_, i) => openClient(target, room, { writeOnly: i === 0 }))
-      );
-      await waitSynced(clients, 60_000);
-      const times = clients.map((c) => c.syncedMs).sort((a, b) => a - b);
-      rounds.push({
-        all: Math.max(...clients.map((c) => c.createdAt + c.syncedMs)) - start,
-        p50: times[Math.ceil(times.length * 0.5) - 1]!,
-        p99: times[Math.ceil(times.length * 0.99) - 1]!
-      });
-    }
-    log(
-      `  ${target.label}: connect rounds (all synced, ms): ${rounds.map((r) => Math.round(r.all)).join(', ')}`
+    clients = names.flatMap((room) =>
+      Array.from({ length: CLIENTS_PER_ROOM }, (_, i) => openClient(target, room, { writeOnly: i === 0 }))
     );
+    await waitSynced(clients, 60_000);
     await sleep(1000);
     const rooms = names.map((_, r) => {
       const group = clients.slice(r * CLIENTS_PER_ROOM, (r + 1) * CLIENTS_PER_ROOM);
@@ -333,10 +379,10 @@ export async function manyRooms(target: Target, timing: Timing, roomsUsedBefore:
   log(`  ${target.label}: all clients left; waiting ${timing.idleWaitMs / 1000} s before counting rooms`);
   await sleep(timing.idleWaitMs);
   return {
-    connectAllMs: median(rounds.map((r) => r.all)),
-    connectP50: median(rounds.map((r) => r.p50)),
-    connectP99: median(rounds.map((r) => r.p99)),
-    connectRounds: rounds.map((r) => r.all),
+    connectAllMs: median(storms.map((r) => r.all)),
+    connectP50: median(storms.map((r) => r.p50)),
+    connectP99: median(storms.map((r) => r.p99)),
+    connectRounds: storms.map((r) => r.all),
     relay,
     roomsAfterIdle: await target.roomsLoaded(),
     roomsUsed: roomsUsedBefore + ROOMS

@@ -311,8 +311,8 @@ export function details(results: Results): string {
     relay('100 rooms', r.rooms?.relay);
     if (r.rooms) {
       out.push(
-        `- ${name}, 100 rooms: all synced after ${r.rooms.connectRounds.map((x) => fmt(x)).join(', ')} ms in the three ` +
-          `rounds; connect p50 ${fmt(r.rooms.connectP50)} ms; ` +
+        `- ${name}, 100 rooms: all synced after ${r.rooms.connectRounds.map((x) => fmt(x)).join(', ')} ms in the ` +
+          `${r.rooms.connectRounds.length} connect rounds; connect p50 ${fmt(r.rooms.connectP50)} ms; ` +
           `${r.rooms.roomsAfterIdle} of ${r.rooms.roomsUsed} rooms used still in memory after the idle wait`
       );
     }
@@ -398,8 +398,9 @@ export function machine(disk: string[], sourceAtStart: string, fika: FikaSetting
 
 const method = (
   fika: FikaSettings
-) => `Each server runs alone on CPU core 0 (\`taskset -c 0 node --import tsx …\`), started fresh with an
-empty data directory in the system's temp directory; the load generator (\`bench/sync.ts\`) runs on core 1.
+) => `Each server runs on CPU core 0 (\`taskset -c 0 node --import tsx …\`), started fresh with an
+empty data directory in the system's temp directory, alone on it except for figure 3 (below); the load
+generator (\`bench/sync.ts\`, with \`--expose-gc\`) runs on core 1.
 Fika runs with its defaults (authentication, validation, per-connection rate limits, every update committed
 to SQLite before it is relayed, group commit; in this run: ${fika.summary}); its clients present an admin
 session token, and its rooms are spaces made through the admin API. The reference is
@@ -414,10 +415,13 @@ updates) so that the single load-generator core goes to receivers; the server se
   late. Every latency figure is the median of three rounds: percentiles of one run swing by more than the
   servers differ. Figure 1: one room, 50 receivers, ⌈rate / 100⌉ sender connections (100 updates/s each,
   under Fika's 500 messages/s per connection); each round on a fresh server, the servers taking turns and
-  alternating which goes first. Figure 3, on one more fresh server: 100 rooms × 5 clients, all 500
-  connections opened at once (connect time = until the provider's first \`sync\`, i.e. the server's sync
-  step 2 arrived; three rounds, the median reported), then one client per room writes 1 update/s (100/s in
-  all) and the other four receive, three times.
+  alternating which goes first. Figure 3, on one more fresh server of each kind, both running: 100 rooms × 5
+  clients, all 500 connections opened at once (connect time = until the provider's first \`sync\`, i.e. the
+  server's sync step 2 arrived), six times per server, the servers taking turns (A B B A A B …, so that
+  neither always meets the load generator in the same state; the load generator collects its own garbage
+  before each), the median reported; the server not being measured is idle. The first round on each
+  server is its cold start. Then, one server at a time, 500 clients connect again, one client per room
+  writes 1 update/s (100/s in all) and the other four receive, three times.
 - **Saturation** (2): one room, 10 senders and 10 receivers; the rate starts at 800/s and grows ×1.25 per step
   (1 s warm-up, 4 s measured) up to 4,500/s (10 senders × 450/s), until a step fails; then, if the server and
   not the load generator failed, one step halfway (geometrically) between the last pass and the failure. A

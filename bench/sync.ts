@@ -21,11 +21,14 @@ import { fikaSettings } from './fika-settings';
 import { flood, memory } from './memory';
 import {
   combineRounds,
+  connectStorms,
   FULL_TIMING,
   manyRooms,
   QUICK_TIMING,
   relayLatency,
+  ROOMS,
   saturation,
+  type ConnectRound,
   type RelayRun
 } from './phases';
 import { log } from './proc';
@@ -125,16 +128,39 @@ async function main(): Promise<void> {
     if (at100.length > 0) results[kind].latency100 = combineRounds(at100);
     if (at500.length > 0) results[kind].latency500 = combineRounds(at500);
   }
-  for (const kind of KINDS) {
+  // Figure 3: both servers run at once so that their connect storms can take turns; the one not
+  // being measured sits idle on the server core. Each then runs its relay, idle-room and
+  // saturation phases in turn, and both stop at the end.
+  log('Both servers: starting for the many-rooms and saturation phases');
+  const manyRoomsTargets = new Map<TargetKind, Target>();
+  const names = new Map<Target, string[]>();
+  let storms = new Map<Target, ConnectRound[]>();
+  try {
+    const starting = await Promise.allSettled(KINDS.map((kind) => start(kind)));
+    starting.forEach((s, i) => {
+      if (s.status === 'fulfilled') manyRoomsTargets.set(KINDS[i]!, s.value);
+      else failed(KINDS[i]!, 'many rooms and saturation', s.reason);
+    });
+    for (const t of manyRoomsTargets.values()) names.set(t, await t.createRooms(ROOMS));
+    log('Both servers: 3. 100 rooms × 5 clients connecting at once, the servers taking turns');
+    storms = await connectStorms([...names].map(([target, list]) => ({ target, names: list })));
+  } catch (err) {
+    for (const kind of manyRoomsTargets.keys()) failed(kind, '100 rooms connect rounds', err);
+  }
+  for (const [kind, t] of manyRoomsTargets) {
     const r = results[kind];
-    log(`${TARGET_LABELS[kind]}: starting server for the many-rooms and saturation phases`);
-    await phase(kind, 'many rooms and saturation', start(kind), async (t) => {
-      log(`${t.label}: 3. 100 rooms × 5 clients, then 6. idle rooms`);
-      r.rooms = await manyRooms(t, timing, 0);
+    try {
+      const rounds = storms.get(t);
+      if (!rounds) continue;
+      log(`${t.label}: 3. 100 rooms × 5 clients relaying, then 6. idle rooms`);
+      r.rooms = await manyRooms(t, timing, names.get(t)!, rounds, 0);
       log(`${t.label}: 2. saturation ramp`);
       r.saturation = await saturation(t, timing);
-    });
+    } catch (err) {
+      failed(kind, 'many rooms and saturation', err);
+    }
   }
+  for (const t of manyRoomsTargets.values()) await t.stop();
   for (const kind of KINDS) {
     const r = results[kind];
     log(`${TARGET_LABELS[kind]}: starting two servers for the memory phases`);
