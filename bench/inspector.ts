@@ -1,6 +1,6 @@
 /**
- * Forcing a full garbage collection in a server process through its inspector (the server is
- * started with `--inspect=127.0.0.1:<port>` for the memory phase only).
+ * Forcing a full garbage collection in a server process through its inspector, and reading its
+ * V8 heap (the server is started with `--inspect=127.0.0.1:<port>` for the memory phase only).
  *
  * RSS read right after a burst of connections includes garbage V8 has not collected yet and
  * a young generation grown to its maximum, which swing a reading by tens of megabytes. Collecting
@@ -25,18 +25,22 @@ export class Inspector {
     return new Inspector(ws);
   }
 
-  private call(method: string): Promise<void> {
+  private call(method: string, params: object = {}): Promise<unknown> {
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       const onMessage = (data: WebSocket.RawData) => {
-        const message = JSON.parse(data.toString()) as { id?: number; error?: { message: string } };
+        const message = JSON.parse(data.toString()) as {
+          id?: number;
+          result?: unknown;
+          error?: { message: string };
+        };
         if (message.id !== id) return;
         this.ws.off('message', onMessage);
         if (message.error) reject(new Error(`${method}: ${message.error.message}`));
-        else resolve();
+        else resolve(message.result);
       };
       this.ws.on('message', onMessage);
-      this.ws.send(JSON.stringify({ id, method }));
+      this.ws.send(JSON.stringify({ id, method, params }));
     });
   }
 
@@ -44,6 +48,17 @@ export class Inspector {
   async collectGarbage(): Promise<void> {
     await this.call('HeapProfiler.collectGarbage');
     await this.call('HeapProfiler.collectGarbage');
+  }
+
+  /** Bytes of V8 heap in use (\`process.memoryUsage().heapUsed\`), read inside the server. */
+  async heapUsed(): Promise<number> {
+    const result = (await this.call('Runtime.evaluate', {
+      expression: 'process.memoryUsage().heapUsed',
+      returnByValue: true
+    })) as { result?: { value?: unknown } };
+    const value = result.result?.value;
+    if (typeof value !== 'number') throw new Error('the server did not report its heap');
+    return value;
   }
 
   close(): void {

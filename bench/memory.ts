@@ -21,10 +21,25 @@ export interface MemoryFigures {
   baselineBytes: number;
   perConnectionBytes: number;
   perRoomBytes: number;
+  /**
+   * The same increments in V8's heap (context): smoother than RSS, which also moves when V8 or
+   * the allocator takes or returns memory in large pieces. Absent in results saved before.
+   */
+  perConnectionHeapBytes?: number;
+  perRoomHeapBytes?: number;
 }
 
-/** RSS once the server is quiet: after a pause, a forced full collection (when available), a median. */
-async function settledRss(target: Target): Promise<number> {
+interface Reading {
+  rss: number;
+  /** V8 heap in use, NaN when the server cannot be asked. */
+  heap: number;
+}
+
+/**
+ * RSS once the server is quiet: after a pause, a forced full collection (when available), a median;
+ * and the V8 heap then.
+ */
+async function settled(target: Target): Promise<Reading> {
   await sleep(1500);
   await target.collectGarbage();
   await sleep(500);
@@ -33,7 +48,7 @@ async function settledRss(target: Target): Promise<number> {
     readings.push(rssBytes(target.pid) ?? NaN);
     await sleep(200);
   }
-  return median(readings);
+  return { rss: median(readings), heap: (await target.heapUsed()) ?? NaN };
 }
 
 /**
@@ -58,32 +73,37 @@ export async function memory(target: Target): Promise<MemoryFigures> {
   await sleep(500);
   closeClients(warmup);
   await sleep(Math.max(0, target.startedAt + BASELINE_AGE_MS - performance.now()));
-  const baseline = await settledRss(target);
+  const base = await settled(target);
+  const baseline = base.rss;
   log(`  ${target.label}: baseline RSS ${(baseline / MiB).toFixed(1)} MiB`);
 
   const clients: Client[] = [];
   try {
-    const connPoints: Array<[number, number]> = [[0, baseline]];
+    const connPoints: Array<[number, Reading]> = [[0, base]];
     for (let step = 1; step <= STEPS; step++) {
       const names = Array.from({ length: IDLE_CONNECTIONS / STEPS }, (_, i) => idleRooms[i % IDLE_ROOMS]!);
       clients.push(...(await connectClients(target, names, { batch: 100 })));
-      connPoints.push([clients.length, await settledRss(target)]);
+      connPoints.push([clients.length, await settled(target)]);
     }
-    const perConnection = slope(connPoints);
     log(`  ${target.label}: idle connections: ${describe(connPoints)}`);
 
-    const roomPoints: Array<[number, number]> = [[0, connPoints[connPoints.length - 1]![1]]];
+    const roomPoints: Array<[number, Reading]> = [[0, connPoints[connPoints.length - 1]![1]]];
     const perStep = LOADED_ROOMS / STEPS;
     for (let step = 0; step < STEPS; step++) {
       const names = loadedRooms.slice(step * perStep, (step + 1) * perStep);
       const owners = await connectClients(target, names, { batch: 100 });
       owners.forEach((client, i) => writeSmallDoc(client.doc, client.map, step * perStep + i));
       clients.push(...owners);
-      roomPoints.push([(step + 1) * perStep, await settledRss(target)]);
+      roomPoints.push([(step + 1) * perStep, await settled(target)]);
     }
-    const perRoom = slope(roomPoints);
     log(`  ${target.label}: loaded rooms: ${describe(roomPoints)}`);
-    return { baselineBytes: baseline, perConnectionBytes: perConnection, perRoomBytes: perRoom };
+    return {
+      baselineBytes: baseline,
+      perConnectionBytes: slope(connPoints, 'rss'),
+      perRoomBytes: slope(roomPoints, 'rss'),
+      perConnectionHeapBytes: slope(connPoints, 'heap'),
+      perRoomHeapBytes: slope(roomPoints, 'heap')
+    };
   } finally {
     closeClients(clients);
   }
@@ -94,13 +114,15 @@ const STEPS = 5;
 const BASELINE_AGE_MS = 25_000;
 
 /** The median of the increments between consecutive points, per unit of x. */
-function slope(points: ReadonlyArray<[number, number]>): number {
-  const increments = points.slice(1).map(([x, y], i) => (y - points[i]![1]) / (x - points[i]![0]));
+function slope(points: ReadonlyArray<[number, Reading]>, of: keyof Reading): number {
+  const increments = points.slice(1).map(([x, y], i) => (y[of] - points[i]![1][of]) / (x - points[i]![0]));
   return median(increments);
 }
 
-function describe(points: ReadonlyArray<[number, number]>): string {
-  return points.map(([n, rss]) => `${n}: ${(rss / MiB).toFixed(1)} MiB`).join(', ');
+function describe(points: ReadonlyArray<[number, Reading]>): string {
+  return points
+    .map(([n, r]) => `${n}: ${(r.rss / MiB).toFixed(1)} MiB (heap ${(r.heap / MiB).toFixed(1)})`)
+    .join(', ');
 }
 
 /** About 1 KB of content, shaped like a small space: a title, a text and a few entries. */
@@ -148,7 +170,7 @@ export async function flood(target: Target, floodMs: number): Promise<Flood> {
   socket.pause();
 
   await sleep(Math.max(0, target.startedAt + BASELINE_AGE_MS - performance.now()));
-  const baseline = await settledRss(target);
+  const baseline = (await settled(target)).rss;
   const hwmReset = resetPeakRss(target.pid);
   let peak = baseline;
   const floodStart = performance.now();

@@ -159,6 +159,20 @@ const ROWS: Row[] = [
     format: kib
   },
   {
+    figure: '4. V8 heap per idle connection (context)',
+    better: 'lower',
+    context: true,
+    value: (r) => r.memory?.perConnectionHeapBytes,
+    format: kib
+  },
+  {
+    figure: '4. V8 heap per loaded room (context)',
+    better: 'lower',
+    context: true,
+    value: (r) => r.memory?.perRoomHeapBytes,
+    format: kib
+  },
+  {
     figure: '5. Peak RSS, 50 MB flood, 1 client not reading',
     better: 'lower',
     value: (r) => r.flood?.peakBytes,
@@ -437,7 +451,10 @@ updates) so that the single load-generator core goes to receivers; the server se
   then 1,000 idle clients over 10 rooms in five steps, then 2,000 rooms, each with one client writing a ~1 KB
   document, in five steps; per-connection and per-room figures are the median step increment divided by the
   step size (V8 still sometimes gives back a few megabytes in the middle of a run; the median leaves that
-  step out). A room's figure includes its one connection. Figure 5, on another fresh server of the same
+  step out). A room's figure includes its one connection. The V8 heap rows (context) take the same
+  increments of the heap in use, read inside the server at each step: RSS also moves when V8 or the
+  allocator takes or returns memory in pieces of several megabytes, so from run to run its per-item
+  figures swing by a few KiB where the heap's barely move. Figure 5, on another fresh server of the same
   age: 5 senders write 10 KB updates at 500/s for 10 s (50 MB; 1 MB/s per sender) while one receiver's
   socket is paused right after it synced and one normal receiver reads along; peak RSS is the maximum of
   100 ms samples and of the kernel's peak mark (reset before the flood). Then the paused socket is resumed

@@ -39,6 +39,8 @@ export interface Target {
   metrics(): Promise<string>;
   /** A full garbage collection in the server (only when started with `inspect`). */
   collectGarbage(): Promise<void>;
+  /** V8 heap in use in the server, in bytes (null unless started with `inspect`). */
+  heapUsed(): Promise<number | null>;
   stop(): Promise<void>;
 }
 
@@ -146,6 +148,11 @@ export async function startTarget(
     inspector ??= await Inspector.connect(inspectPort);
     await inspector.collectGarbage();
   };
+  const heapUsed = async () => {
+    if (!inspect) return null;
+    inspector ??= await Inspector.connect(inspectPort);
+    return inspector.heapUsed();
+  };
   const stop = async () => {
     inspector?.close();
     await proc.stop();
@@ -174,6 +181,7 @@ export async function startTarget(
         return '';
       },
       collectGarbage,
+      heapUsed,
       stop
     };
   }
@@ -213,6 +221,7 @@ export async function startTarget(
     },
     metrics: () => getText(`${base}/metrics`),
     collectGarbage,
+    heapUsed,
     stop
   };
 }
