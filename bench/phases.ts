@@ -281,6 +281,8 @@ export interface ManyRooms {
   connectRounds: number[];
   connectP50: number;
   connectP99: number;
+  /** Each round's p99 (absent in results saved before it was kept). */
+  connectP99Rounds?: number[];
   relay: RelayRounds;
   /** Figure 6: rooms in memory `idleWaitMs` after the last client left, and rooms used so far. */
   roomsAfterIdle: number;
@@ -383,6 +385,7 @@ export async function manyRooms(
     connectP50: median(storms.map((r) => r.p50)),
     connectP99: median(storms.map((r) => r.p99)),
     connectRounds: storms.map((r) => r.all),
+    connectP99Rounds: storms.map((r) => r.p99),
     relay,
     roomsAfterIdle: await target.roomsLoaded(),
     roomsUsed: roomsUsedBefore + ROOMS

@@ -121,6 +121,7 @@ const ROWS: Row[] = [
     figure: '3. 100 rooms × 5 clients: connect p99',
     better: 'lower',
     value: (r) => r.rooms?.connectP99,
+    perRound: (r) => r.rooms?.connectP99Rounds,
     format: ms
   },
   {
