@@ -16,6 +16,12 @@ import { metricValue, type Target } from './targets';
 export const IDLE_CONNECTIONS = 1000;
 export const IDLE_ROOMS = 10;
 export const LOADED_ROOMS = 2000;
+/**
+ * Rooms loaded (one writing client each) before the measured room steps, so that the servers'
+ * bounded caches have filled: SQLite's page cache (2 MiB) fills while the first couple of
+ * thousand small rooms are written, and would otherwise be charged to the rooms measured.
+ */
+export const PREFILL_ROOMS = 2000;
 
 export interface MemoryFigures {
   baselineBytes: number;
@@ -56,15 +62,16 @@ async function settled(target: Target): Promise<Reading> {
  * them, then leave; the first connections and documents make V8 compile code and size its heap,
  * and some 10 s after start-up V8 gives back start-up memory, both of which would otherwise be
  * charged to the first step. Baseline: RSS with nobody connected, at least 25 s after start-up.
- * Then idle clients over the 10 rooms in five steps up to 1,000, then 1,000 more rooms, one client
- * each writing a small document, in five steps. Each per-item figure is the median of the five
+ * Then idle clients over the 10 rooms in five steps up to 1,000; then `PREFILL_ROOMS` rooms, one
+ * client each writing a small document, unmeasured; then 2,000 more such rooms in five steps.
+ * Each per-item figure is the median of the five
  * steps' increments divided by the step size: V8 still sometimes gives back a few megabytes in the
  * middle of a run, and the median leaves such a step out where a fitted line would not. A room's
  * figure includes its one connection.
  */
 export async function memory(target: Target): Promise<MemoryFigures> {
   const idleRooms = await target.createRooms(IDLE_ROOMS);
-  const loadedRooms = await target.createRooms(LOADED_ROOMS);
+  const loadedRooms = await target.createRooms(PREFILL_ROOMS + LOADED_ROOMS);
   const warmup = await connectClients(
     target,
     Array.from({ length: 200 }, (_, i) => idleRooms[i % IDLE_ROOMS]!)
@@ -87,13 +94,16 @@ export async function memory(target: Target): Promise<MemoryFigures> {
     }
     log(`  ${target.label}: idle connections: ${describe(connPoints)}`);
 
-    const roomPoints: Array<[number, Reading]> = [[0, connPoints[connPoints.length - 1]![1]]];
+    const loadRooms = async (from: number, to: number) => {
+      const owners = await connectClients(target, loadedRooms.slice(from, to), { batch: 100 });
+      owners.forEach((client, i) => writeSmallDoc(client.doc, client.map, from + i));
+      clients.push(...owners);
+    };
+    await loadRooms(0, PREFILL_ROOMS);
+    const roomPoints: Array<[number, Reading]> = [[0, await settled(target)]];
     const perStep = LOADED_ROOMS / STEPS;
     for (let step = 0; step < STEPS; step++) {
-      const names = loadedRooms.slice(step * perStep, (step + 1) * perStep);
-      const owners = await connectClients(target, names, { batch: 100 });
-      owners.forEach((client, i) => writeSmallDoc(client.doc, client.map, step * perStep + i));
-      clients.push(...owners);
+      await loadRooms(PREFILL_ROOMS + step * perStep, PREFILL_ROOMS + (step + 1) * perStep);
       roomPoints.push([(step + 1) * perStep, await settled(target)]);
     }
     log(`  ${target.label}: loaded rooms: ${describe(roomPoints)}`);
