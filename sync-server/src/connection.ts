@@ -38,6 +38,11 @@ export class Connection implements Peer {
   private byteTokens: number;
   private refilledAt: number;
   private droppedUpdates = 0;
+  /**
+   * The client has answered the server's sync step 1 (its sync step 2 arrived). Until then an
+   * update may depend on changes it made offline that only that answer carries: see onUpdate.
+   */
+  private answeredStep1 = false;
 
   constructor(
     private readonly ws: WebSocket,
@@ -152,7 +157,9 @@ export class Connection implements Peer {
         return;
       }
       case 'sync-update':
-        return this.onUpdate(loaded, message.update.slice());
+        this.onUpdate(loaded, message.update.slice(), message.step2);
+        if (message.step2) this.answeredStep1 = true;
+        return;
       case 'awareness':
         // A kiosk screen is nobody: it shows no presence, and nothing it sends reaches anyone.
         if (kioskIdOf(this.user.id) !== null) return;
@@ -196,7 +203,7 @@ export class Connection implements Peer {
     };
   }
 
-  private onUpdate(loaded: LoadedRoom, update: Uint8Array): void {
+  private onUpdate(loaded: LoadedRoom, update: Uint8Array, step2 = false): void {
     let decoded: ReturnType<typeof Y.decodeUpdate>;
     try {
       decoded = Y.decodeUpdate(update);
@@ -222,6 +229,19 @@ export class Connection implements Peer {
     } catch (err) {
       this.log.error({ err, room: this.room.name }, 'validation rule failed');
       result = refuse('rule-error', 'The update could not be checked.');
+    }
+    if (!result.ok && result.error === 'gap' && !this.answeredStep1 && !step2) {
+      // The stock client sends each new local change as soon as its socket opens, before it has
+      // answered the server's step 1 with everything else it holds: a change typed while the
+      // room connected can depend on earlier offline ones the server has not seen yet. Such an
+      // update is set aside, not applied: the answer carries its content along with what it
+      // depends on, and is checked whole.
+      this.sync.metrics.updatesRefused.inc({ reason: 'gap-before-sync' });
+      this.log.debug(
+        { conn: this.id, user: this.user.id, room: this.room.name },
+        'update ahead of the sync answer set aside'
+      );
+      return;
     }
     if (!result.ok) {
       this.sync.metrics.updatesRefused.inc({ reason: result.error });

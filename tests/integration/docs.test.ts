@@ -6,7 +6,8 @@
 import { describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import { body, readMeta, setMeta } from '../../src/lib/model/doc-room';
-import { encodeUpdate } from '../../sync-server/src/messages';
+import { CloseCodes } from '../../src/lib/model/close-codes';
+import { encodeSyncStep2, encodeUpdate } from '../../sync-server/src/messages';
 import { metric, rawConnect, sleep, startServer, synced, waitFor, type TestServer } from '../support/server';
 import { testScope } from '../support/scope';
 
@@ -198,6 +199,46 @@ describe('document owners and co-authors', () => {
 });
 
 describe('who writes a document room', () => {
+  it('keeps a writer who typed before the room connected, and takes the text from their sync answer', async () => {
+    const f = await docsOrg();
+    const { room } = await createDoc(f);
+    // Erik typed into the new document before its room connected: two edits, the second
+    // placed after the first.
+    const offline = new Y.Doc({ gc: false });
+    const edits: Uint8Array[] = [];
+    offline.on('update', (u: Uint8Array) => edits.push(u));
+    const p = new Y.XmlElement('paragraph');
+    p.insert(0, [new Y.XmlText('Keys')]);
+    body(offline).insert(0, [p]);
+    (p.get(0) as Y.XmlText).insert(4, ' are collected at reception.');
+    expect(edits).toHaveLength(2);
+
+    // The socket opens and a keystroke goes out at once, before the client has answered the
+    // server's sync step 1: it depends on the first edit, which the server does not have yet.
+    const raw = rawConnect(f.s, room, f.erik.token);
+    scope.deferLast(() => raw.ws.close());
+    await raw.opened;
+    raw.ws.send(encodeUpdate(edits[1]!));
+    const early = await Promise.race([raw.closed, sleep(500).then(() => null)]);
+    expect(early).toBeNull();
+
+    // The answer to step 1 carries everything the server lacks, and the text arrives whole.
+    raw.ws.send(encodeSyncStep2(offline, Y.encodeStateVector(f.s.rooms.get(room)!.doc)));
+    const reader = client(f.s, room, f.elin.token);
+    await synced(reader);
+    await waitFor(() => body(reader.doc).toString().includes('Keys are collected at reception.'));
+
+    // Once it has answered, a change whose place the server cannot find is refused as before.
+    const stranger = new Y.Doc();
+    const strangerEdits: Uint8Array[] = [];
+    stranger.on('update', (u: Uint8Array) => strangerEdits.push(u));
+    const q = new Y.XmlElement('paragraph');
+    body(stranger).insert(0, [q]);
+    q.insert(0, [new Y.XmlText('Out of nowhere')]);
+    raw.ws.send(encodeUpdate(strangerEdits[1]!));
+    expect((await raw.closed).code).toBe(CloseCodes.UpdateRefused.code);
+  });
+
   it("drops a reader's crafted update: never applied, relayed or stored", async () => {
     const f = await docsOrg();
     const { id, room } = await createDoc(f);
