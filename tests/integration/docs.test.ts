@@ -239,6 +239,32 @@ describe('who writes a document room', () => {
     expect((await raw.closed).code).toBe(CloseCodes.UpdateRefused.code);
   });
 
+  it('keeps a stock client that edits the moment its socket opens, on top of edits made offline', async () => {
+    const f = await docsOrg();
+    const { room } = await createDoc(f);
+    const offline = new Y.Doc({ gc: false });
+    const p = new Y.XmlElement('paragraph');
+    p.insert(0, [new Y.XmlText('Keys')]);
+    body(offline).insert(0, [p]);
+    const writer = client(f.s, room, f.erik.token, { doc: offline, connect: false });
+    // The stock client reports "connected" before it has heard from the server: a change made
+    // then is sent before its answer to the server's step 1, and depends on the offline edit.
+    let typed = false;
+    writer.provider.on('status', ({ status }: { status: string }) => {
+      if (status !== 'connected' || typed) return;
+      typed = true;
+      (p.get(0) as Y.XmlText).insert(4, ' are collected at reception.');
+    });
+    writer.provider.connect();
+    await synced(writer);
+    const reader = client(f.s, room, f.elin.token);
+    await synced(reader);
+    await waitFor(() => body(reader.doc).toString().includes('Keys are collected at reception.'));
+    expect(typed).toBe(true);
+    expect(writer.provider.wsconnected).toBe(true);
+    expect(await metric(f.s, 'fika_sync_updates_refused_total', 'reason="gap"')).toBe(0);
+  });
+
   it("drops a reader's crafted update: never applied, relayed or stored", async () => {
     const f = await docsOrg();
     const { id, room } = await createDoc(f);
