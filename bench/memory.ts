@@ -15,7 +15,7 @@ import { metricValue, type Target } from './targets';
 
 export const IDLE_CONNECTIONS = 1000;
 export const IDLE_ROOMS = 10;
-export const LOADED_ROOMS = 2000;
+export const LOADED_ROOMS = 5000;
 /**
  * Rooms loaded (one writing client each) before the measured room steps, so that the servers'
  * bounded caches have filled: SQLite's page cache (2 MiB) fills while the first couple of
@@ -33,6 +33,12 @@ export interface MemoryFigures {
    */
   perConnectionHeapBytes?: number;
   perRoomHeapBytes?: number;
+  /**
+   * Each step's RSS increment per item, the spread behind the medians above (absent in results
+   * saved before they were kept).
+   */
+  perConnectionSteps?: number[];
+  perRoomSteps?: number[];
 }
 
 interface Reading {
@@ -63,7 +69,7 @@ async function settled(target: Target): Promise<Reading> {
  * and some 10 s after start-up V8 gives back start-up memory, both of which would otherwise be
  * charged to the first step. Baseline: RSS with nobody connected, at least 25 s after start-up.
  * Then idle clients over the 10 rooms in five steps up to 1,000; then `PREFILL_ROOMS` rooms, one
- * client each writing a small document, unmeasured; then 2,000 more such rooms in five steps.
+ * client each writing a small document, unmeasured; then 5,000 more such rooms in five steps.
  * Each per-item figure is the median of the five
  * steps' increments divided by the step size: V8 still sometimes gives back a few megabytes in the
  * middle of a run, and the median leaves such a step out where a fitted line would not. A room's
@@ -112,7 +118,9 @@ export async function memory(target: Target): Promise<MemoryFigures> {
       perConnectionBytes: slope(connPoints, 'rss'),
       perRoomBytes: slope(roomPoints, 'rss'),
       perConnectionHeapBytes: slope(connPoints, 'heap'),
-      perRoomHeapBytes: slope(roomPoints, 'heap')
+      perRoomHeapBytes: slope(roomPoints, 'heap'),
+      perConnectionSteps: increments(connPoints, 'rss'),
+      perRoomSteps: increments(roomPoints, 'rss')
     };
   } finally {
     closeClients(clients);
@@ -123,10 +131,14 @@ const STEPS = 5;
 /** Server age before the baseline reading (V8 releases start-up memory some 10 s in). */
 const BASELINE_AGE_MS = 25_000;
 
+/** The increments between consecutive points, per unit of x. */
+function increments(points: ReadonlyArray<[number, Reading]>, of: keyof Reading): number[] {
+  return points.slice(1).map(([x, y], i) => (y[of] - points[i]![1][of]) / (x - points[i]![0]));
+}
+
 /** The median of the increments between consecutive points, per unit of x. */
 function slope(points: ReadonlyArray<[number, Reading]>, of: keyof Reading): number {
-  const increments = points.slice(1).map(([x, y], i) => (y[of] - points[i]![1][of]) / (x - points[i]![0]));
-  return median(increments);
+  return median(increments(points, of));
 }
 
 function describe(points: ReadonlyArray<[number, Reading]>): string {

@@ -1,5 +1,5 @@
 /**
- * The relay phases of the sync benchmark (figures 1, 2, 3 and 6), each a function of a running
+ * The relay phases of the sync benchmark (figures 1, 3 and 6; figure 2 is in saturation.ts), each a function of a running
  * server so that both servers go through exactly the same steps. See docs/benchmarks.md for
  * the method in prose; the constants here are the method in numbers.
  */
@@ -96,7 +96,7 @@ async function commitCounters(target: Target): Promise<CommitCounters | null> {
 }
 
 /** Runs `run` and describes Fika's commits meanwhile: how many, how long, how many updates each. */
-async function withCommits<T>(target: Target, run: () => Promise<T>): Promise<[T, string]> {
+export async function withCommits<T>(target: Target, run: () => Promise<T>): Promise<[T, string]> {
   const before = await commitCounters(target);
   const started = performance.now();
   const result = await run();
@@ -137,121 +137,6 @@ export async function relayLatency(
     return { ...result, closes: closeSummary([...senders, ...receivers]), commits };
   } finally {
     closeClients([...senders, ...receivers]);
-    await sleep(500);
-  }
-}
-
-export const SATURATION_SENDERS = 10;
-export const SATURATION_RECEIVERS = 10;
-/** Per-sender ceiling, under Fika's default 500 messages/s per connection. */
-const SATURATION_MAX_PER_SENDER = 450;
-const SATURATION_START = 800;
-/** Load generator CPU (share of its core) from which a failed step may be its fault, not the server's. */
-const GENERATOR_BUSY = 0.9;
-const SATURATION_STEP = 1.25;
-export const SATURATION_P99_LIMIT_MS = 1000;
-
-export interface SaturationStep {
-  rate: number;
-  result: RelayResult;
-  closes: string;
-  commits: string;
-  pass: boolean;
-  why: string;
-}
-
-export interface Saturation {
-  /** Highest rate that passed; 0 when none did. */
-  rate: number;
-  /** What ended the ramp. */
-  stoppedBy: string;
-  /**
-   * True when the ramp ended at the load generator's limit (its ceiling, or a failure with the
-   * generator busy or behind): the server's own limit is then at least `rate`, maybe more.
-   */
-  generatorBound: boolean;
-  steps: SaturationStep[];
-}
-
-/**
- * Figure 2: ramps the rate into one room (10 senders, 10 receivers) by ×1.25 from 800/s until
- * a step fails or the senders' ceiling (4,500/s) passes, then, when the server rather than the
- * load generator failed, tries once halfway (geometrically) between the last pass and the
- * failure. A step passes when every update reached every receiver, p99 stayed under 1 s, no
- * connection was closed and the load generator kept up with its schedule (sent ≥ 95 % of the
- * target). The load generator has one core, as the server does, and a stock client costs about
- * as much to receive an update as the server does to send it: when it is busy (≥ 90 %) at the
- * failing step, the figure is marked as a lower bound for the server.
- */
-export async function saturation(target: Target, timing: Timing): Promise<Saturation> {
-  const [room] = await target.createRooms(1);
-  const receivers = await connectClients(target, Array<string>(SATURATION_RECEIVERS).fill(room!));
-  const senders = await connectClients(target, Array<string>(SATURATION_SENDERS).fill(room!), {
-    writeOnly: true
-  });
-  const all = [...senders, ...receivers];
-  const maxRate = SATURATION_SENDERS * SATURATION_MAX_PER_SENDER;
-  const steps: SaturationStep[] = [];
-  const step = async (rate: number): Promise<SaturationStep> => {
-    const before = all.reduce((n, c) => n + c.closes.length, 0);
-    const [result, commits] = await withCommits(target, () =>
-      runRelay({
-        rooms: [{ senders, receivers }],
-        ratePerRoom: rate,
-        warmupMs: timing.saturationWarmupMs,
-        measureMs: timing.saturationMeasureMs,
-        drainMs: 3000,
-        cpu: new CpuMeter(target.pid)
-      })
-    );
-    const closed = all.reduce((n, c) => n + c.closes.length, 0) - before;
-    let why = 'ok';
-    if (closed > 0) why = `${closed} connections closed`;
-    else if (result.achievedRate < 0.95 * rate)
-      why = `load generator sent only ${Math.round(result.achievedRate)}/s`;
-    else if (result.delivered < result.expected)
-      why = `${result.expected - result.delivered} deliveries missing`;
-    else if (!(result.p99 < SATURATION_P99_LIMIT_MS)) why = `p99 ${result.p99.toFixed(0)} ms`;
-    const s: SaturationStep = { rate, result, closes: closeSummary(all), commits, pass: why === 'ok', why };
-    steps.push(s);
-    log(
-      `  ${target.label} ${rate}/s: ${s.pass ? 'pass' : 'FAIL'} (${why}; p99 ${fmt(result.p99)} ms, ` +
-        `server CPU ${pct(result.serverCpu)}, client CPU ${pct(result.clientCpu)})` +
-        (commits ? `; ${commits}` : '')
-    );
-    if (!s.pass) await sleep(2000); // let the backlog of a failed step clear before the next
-    return s;
-  };
-  try {
-    let pass = 0;
-    let failure: SaturationStep | null = null;
-    for (let rate = SATURATION_START; ; rate = Math.min(maxRate, Math.round(rate * SATURATION_STEP))) {
-      const s = await step(rate);
-      if (!s.pass) {
-        failure = s;
-        break;
-      }
-      pass = rate;
-      if (rate === maxRate) break;
-    }
-    const busy = (x: SaturationStep) =>
-      x.result.clientCpu >= GENERATOR_BUSY || x.result.achievedRate < 0.95 * x.rate;
-    if (failure && pass > 0 && !busy(failure)) {
-      const mid = Math.round(Math.sqrt(pass * failure.rate));
-      const s = await step(mid);
-      if (s.pass) pass = mid;
-      else failure = s;
-    }
-    if (!failure) {
-      return { rate: pass, stoppedBy: `load generator ceiling (${maxRate}/s)`, generatorBound: true, steps };
-    }
-    const generatorBound = busy(failure);
-    const stoppedBy =
-      `${failure.why} at ${failure.rate}/s` +
-      (generatorBound ? ` with the load generator at ${pct(failure.result.clientCpu)} CPU` : '');
-    return { rate: pass, stoppedBy, generatorBound, steps };
-  } finally {
-    closeClients(all);
     await sleep(500);
   }
 }

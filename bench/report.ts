@@ -13,9 +13,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { writeSection } from './docs-section';
 import type { FikaSettings } from './fika-settings';
-import type { Flood, MemoryFigures } from './memory';
-import type { ManyRooms, RelayRounds, RelayRun, Saturation } from './phases';
-import { fmt, pct, SATURATION_RECEIVERS, SATURATION_SENDERS } from './phases';
+import { LOADED_ROOMS, PREFILL_ROOMS, type Flood, type MemoryFigures } from './memory';
+import type { ManyRooms, RelayRounds, RelayRun } from './phases';
+import { fmt, pct } from './phases';
+import type { QuotaSaturation, Saturation } from './saturation';
+import { SATURATION_RECEIVERS, SATURATION_SENDERS } from './saturation';
 import { MiB } from './stats';
 import type { TargetKind } from './targets';
 
@@ -23,6 +25,8 @@ export interface ServerResults {
   latency100?: RelayRounds;
   latency500?: RelayRounds;
   saturation?: Saturation;
+  /** The same ramp with the server held to a share of its core (absent where no quota could be set). */
+  quotaSaturation?: QuotaSaturation;
   rooms?: ManyRooms;
   memory?: MemoryFigures;
   flood?: Flood;
@@ -49,6 +53,8 @@ interface Row {
    * baseline holds what the reference does not have at all: API, SQLite, metrics).
    */
   context?: boolean;
+  /** Left out of the table when neither server has a value (a phase this machine cannot run). */
+  optional?: boolean;
 }
 
 /** A send this far behind its schedule means the load generator stalled: its latencies are suspect. */
@@ -111,6 +117,15 @@ const ROWS: Row[] = [
     atLeast: (r) => r.saturation?.generatorBound ?? false
   },
   {
+    figure: `2. Saturation at half a core (CPU quota), updates/s`,
+    better: 'higher',
+    value: (r) => r.quotaSaturation?.rate,
+    perRound: (r) => r.quotaSaturation?.rounds.map((s) => s.rate),
+    format: (v) => `${Math.round(v)}/s`,
+    atLeast: (r) => r.quotaSaturation?.generatorBound ?? false,
+    optional: true
+  },
+  {
     figure: '3. 100 rooms × 5 clients: until all 500 synced',
     better: 'lower',
     value: (r) => r.rooms?.connectAllMs,
@@ -151,12 +166,14 @@ const ROWS: Row[] = [
     figure: '4. RSS per idle connection (1,000 in 10 rooms)',
     better: 'lower',
     value: (r) => r.memory?.perConnectionBytes,
+    perRound: (r) => r.memory?.perConnectionSteps,
     format: kib
   },
   {
-    figure: '4. RSS per loaded room (2,000 after the first 2,000; 1 client each)',
+    figure: `4. RSS per loaded room (${LOADED_ROOMS.toLocaleString('en')} after the first ${PREFILL_ROOMS.toLocaleString('en')}; 1 client each)`,
     better: 'lower',
     value: (r) => r.memory?.perRoomBytes,
+    perRound: (r) => r.memory?.perRoomSteps,
     format: kib
   },
   {
@@ -265,7 +282,11 @@ function saturationCpuRow(results: Results): Row | null {
 
 export function table(results: Results): Table {
   const cpuRow = saturationCpuRow(results);
-  const rows = cpuRow ? [...ROWS.slice(0, 5), cpuRow, ...ROWS.slice(5)] : ROWS;
+  const all = cpuRow ? [...ROWS.slice(0, 6), cpuRow, ...ROWS.slice(6)] : ROWS;
+  const rows = all.filter(
+    (row) =>
+      !row.optional || row.value(results.fika) !== undefined || row.value(results.reference) !== undefined
+  );
   const lines = [
     '| Figure | Better | Fika | y-websocket | Fika advantage (> 1: Fika better) | Fika at least as good |',
     '| --- | --- | --- | --- | --- | --- |'
@@ -284,7 +305,7 @@ export function table(results: Results): Table {
     let verdict = ok === null ? '?' : ok ? 'yes' : '**no**';
     if (row.context) verdict = 'context';
     else if (ok === false && spreadTie(row, results)) {
-      verdict = 'tie (within the rounds’ spread)';
+      verdict = `tie (within the ${row.figure.startsWith('4.') ? 'steps’' : 'rounds’'} spread)`;
       ties.push(row.figure);
     } else if (ok === false) worse.push(row.figure);
     anyStalled ||= stalled(row, results.fika) || stalled(row, results.reference);
@@ -331,12 +352,23 @@ export function details(results: Results): string {
           `${r.rooms.roomsAfterIdle} of ${r.rooms.roomsUsed} rooms used still in memory after the idle wait`
       );
     }
-    if (r.saturation) {
-      const steps = r.saturation.steps.map(
+    const ramp = (label: string, sat: Saturation) => {
+      const steps = sat.steps.map(
         (s) =>
           `${s.rate}/s ${s.pass ? 'pass' : `fail (${s.why})`} p99 ${fmt(s.result.p99)} ms, server CPU ${pct(s.result.serverCpu)}`
       );
-      out.push(`- ${name}, saturation ramp (stopped by: ${r.saturation.stoppedBy}): ${steps.join('; ')}`);
+      out.push(`- ${name}, ${label} (stopped by: ${sat.stoppedBy}): ${steps.join('; ')}`);
+    };
+    if (r.saturation) ramp('saturation ramp', r.saturation);
+    r.quotaSaturation?.rounds.forEach((sat, i) =>
+      ramp(`saturation ramp at ${pct(r.quotaSaturation!.share)} of a core, round ${i + 1}`, sat)
+    );
+    if (r.memory?.perConnectionSteps && r.memory.perRoomSteps) {
+      const steps = (list: number[]) => list.map((v) => (v / 1024).toFixed(1)).join(', ');
+      out.push(
+        `- ${name}, memory: RSS per idle connection by step ${steps(r.memory.perConnectionSteps)} KiB; ` +
+          `per loaded room by step ${steps(r.memory.perRoomSteps)} KiB`
+      );
     }
     if (r.flood) {
       out.push(
@@ -439,19 +471,25 @@ updates) so that the single load-generator core goes to receivers; the server se
   writes 1 update/s (100/s in all) and the other four receive, three times.
 - **Saturation** (2): one room, 10 senders and 10 receivers; the rate starts at 800/s and grows ×1.25 per step
   (1 s warm-up, 4 s measured) up to 4,500/s (10 senders × 450/s), until a step fails; then, if the server and
-  not the load generator failed, one step halfway (geometrically) between the last pass and the failure. A
-  step passes when every update reached every receiver, p99 < 1 s, no connection was closed and the generator
-  sent ≥ 95 % of the target. A stock client costs about as much to receive an update as the server does to
-  send it, so one load-generator core can run out first: then the figure is marked "≥" (a lower bound for the
-  server), and the server CPU at the highest step both passed compares the servers' cost per update instead.
+  not the load generator failed, three steps narrow the limit down, each halfway (geometrically) between the
+  last pass and the last failure. A step passes when every update reached every receiver, p99 < 1 s, no
+  connection was closed and the generator sent ≥ 95 % of the target. A stock client costs about as much to
+  receive an update as the server does to send it, so one load-generator core can run out first: then the
+  figure is marked "≥" (a lower bound for the server), and the server CPU at the highest step both passed
+  compares the servers' cost per update instead. So the ramp runs again (from 1,250/s) with each server held
+  to half of its core by a CPU quota (a control group of its own, \`cpu.cfs_quota_us\` or \`cpu.max\` over a
+  10 ms period, counting all of the server's threads), on the same two servers as figure 3, the servers taking
+  turns (A B B A); the row is the median of each server's two ramps. Where no control group can be written
+  (it usually needs root), that row is left out.
 - **Memory** (4, 5): RSS of the server's node process from \`/proc/<pid>/status\` (checked to be node itself, not
   a wrapper), read as the median of 5 readings after a pause and a full garbage collection forced through the
   inspector (the memory servers run with \`--inspect=127.0.0.1:<port>\`), so that uncollected garbage does not
   swing the readings. Figure 4, on a fresh server: a warm-up (200 clients join and write, then leave), the
   baseline with nobody connected at least 25 s after start-up (V8 gives back start-up memory about 10 s in),
   then 1,000 idle clients over 10 rooms in five steps, then 2,000 rooms, each with one client writing a ~1 KB
-  document, unmeasured (so that bounded caches, such as SQLite's 2 MiB page cache, have filled), then 2,000 more
-  such rooms in five steps; per-connection and per-room figures are the median step increment divided by the
+  document, unmeasured (so that bounded caches, such as SQLite's 2 MiB page cache, have filled), then 5,000 more
+  such rooms in five steps of 1,000 (RSS moves in pieces of several megabytes, so a step must hold many rooms
+  for its increment to mean much); per-connection and per-room figures are the median step increment divided by the
   step size (V8 still sometimes gives back a few megabytes in the middle of a run; the median leaves that
   step out). A room's figure includes its one connection. The V8 heap rows (context) take the same
   increments of the heap in use, read inside the server at each step: RSS also moves when V8 or the
@@ -475,7 +513,9 @@ const reading = (
   The details list Fika's commits per run (how many, how long, how many updates each), and the machine lines
   the disk's own flush times, measured before and after the run.
 - A tie means Fika's median was worse but the rounds overlap: some run of Fika's was at least as good as
-  some run of the reference's, so the difference is smaller than what separates two runs of one server.
+  some run of the reference's, so the difference is smaller than what separates two runs of one server. For
+  the RSS figures of 4 the steps take the place of rounds: some step's increment of Fika's was at least as
+  small as some step's of the reference's.
 - The baseline is context, not a target: Fika's holds its HTTP API (Fastify, JSON-schema validation),
   SQLite with its checkpoint worker thread (about 7 MiB of it), and metrics; the reference has none of these.
   What grows with use (per connection, per room, under a flood) is what the targets compare.
@@ -483,8 +523,11 @@ const reading = (
   default) while the first rooms are written. In a probe without that pre-fill and with the cache limited to
   64 KiB, Fika's RSS grew 27.0 MiB over 2,000 rooms against 29.9 MiB with the default cache: measured from an
   empty server, about 1.5 KiB of the per-room figure was that cache, which stops growing at its bound.
-- The saturation ramp is limited by the single load-generator core when the generator is busy at the failing
-  step (marked "≥"); the server CPU row then compares the servers' cost per update at the same rate.
+- The saturation ramp on a full core is limited by the single load-generator core when the generator is busy
+  at the failing step (marked "≥"); the server CPU row then compares the servers' cost per update at the same
+  rate. The half-core ramp is there to settle it: with half a core the servers give out at rates the load
+  generator still reaches, and the same quota for both keeps the comparison fair. It is a proxy for the
+  full-core limit; it assumes neither server's cost per update changes with the rate much differently.
 - Server logs of the last run are in \`bench/out/\` (not committed); \`--cpu-prof\` adds the servers' CPU
   profiles there.`;
 
@@ -519,7 +562,7 @@ export async function writeDocs(file: string, results: Results, m: Machine, quic
   const text = `## Sync server (\`npm run bench:sync\`)
 
 \`npm run bench:sync\` measures Fika's sync server against the reference y-websocket server
-(\`@y/websocket-server\` 0.1.1) side by side, on the same machine, in one run of about 11 minutes
+(\`@y/websocket-server\` 0.1.1) side by side, on the same machine, in one run of about 16 minutes
 (\`npm run bench:sync -- --quick\` for a short smoke run, \`-- --fika-env=FIKA_NAME=value\` to run Fika with a
 setting other than its default). It is not part of \`npm test\`. The figures below are the latest run; rerun it
 to update this page.
