@@ -415,6 +415,40 @@ describe('limits', () => {
     ).toEqual(refused('too-long'));
   });
 
+  it('refuses a post or comment of nothing but white space, however it comes about', () => {
+    const { a, b } = seeded();
+    const text = (d: Y.Doc, id: string) => posts(d).get(id)!.get('text') as Y.Text;
+    expect(a.act((d) => addPost(d, post('p2', 'anna', ' \n\t ')))).toEqual(refused('empty'));
+    expect(
+      b.act((d) =>
+        addComment(d, { id: 'c2', postId: 'p1', parentId: null, authorId: 'bo', createdAt: 3, text: '  ' })
+      )
+    ).toEqual(refused('empty'));
+    // Written and partly deleted again in one update: what is left counts.
+    expect(
+      a.act((d) =>
+        d.transact(() => {
+          addPost(d, post('p3', 'anna', 'x  '));
+          text(d, 'p3').delete(0, 1);
+        })
+      )
+    ).toEqual(refused('empty'));
+    expect(
+      a.act((d) =>
+        d.transact(() => {
+          addPost(d, post('p4', 'anna', ' x '));
+          text(d, 'p4').delete(0, 1);
+        })
+      )
+    ).toMatchObject(ok);
+    // Edits of a post already there: blanking it is refused, spaces around a word are not.
+    expect(a.act((d) => editPost(d, 'p1', '   ', 5))).toEqual(refused('empty'));
+    expect(a.act((d) => editPost(d, 'p1', ' Hej ', 6))).toMatchObject(ok);
+    expect(a.act((d) => text(d, 'p1').delete(2, 2))).toMatchObject(ok);
+    expect(a.act((d) => text(d, 'p1').delete(1, 1))).toEqual(refused('empty'));
+    expect(a.act((d) => text(d, 'p1').insert(0, '\n'))).toMatchObject(ok);
+  });
+
   it('counts an edit against the text already there', () => {
     const { a } = seeded();
     expect(a.act((d) => editPost(d, 'p1', 'x'.repeat(PostLimits.postText - 1), 5))).toMatchObject(ok);

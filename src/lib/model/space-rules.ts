@@ -26,8 +26,8 @@
  *   not edit other people's text. `authorId` must be the sender; `important` only managers set.
  * - Deletions: of the sender's own items; of anyone's post or comment only by a manager, and
  *   only of the whole entry (its children go with it, Yjs lists them in the delete set too).
- * - Limits (`PostLimits`): the length of a post's or comment's text after the update, no empty
- *   new post or comment, images, target groups and mentions.
+ * - Limits (`PostLimits`): the length of a post's or comment's text after the update, no post or
+ *   comment left empty or blank (white space only), images, target groups and mentions.
  *
  * The work is proportional to the update, not to the room: server items are found by binary
  * search (`Y.findIndexSS`), and only the few ancestors of touched items are walked.
@@ -36,6 +36,7 @@
  */
 import * as Y from 'yjs';
 import { POST_ROOM_MAPS, PostLimits, Reactions } from './space-room';
+import { DeleteRanges } from './delete-ranges';
 import { findStruct, runCheck, stop } from './rule-checks';
 import type { UpdateContext, ValidationResult } from './validation';
 
@@ -65,10 +66,31 @@ interface Entry {
 
 interface TextChange {
   entry: Entry;
+  /** The text's item, and whether it is new in this update. */
+  item: Y.Item;
+  fresh: boolean;
   /** Length in the server's copy (0 for a new text). */
   before: number;
   inserted: number;
   removed: number;
+  /** Of the inserted and removed characters, those that are not white space (see `shownLength`). */
+  shownInserted: number;
+  shownRemoved: number;
+}
+
+/** Characters that are not white space (as `String.prototype.trim` counts it). */
+const shownLength = (s: string): number => s.length - (s.match(/\s/g)?.length ?? 0);
+
+/**
+ * The characters of `item` from clock `from` to `to` that are not white space; an embed counts
+ * as shown, a deleted placeholder as nothing.
+ */
+function shownIn(item: Y.Item, from: number, to: number): number {
+  const content = item.content;
+  if (content instanceof Y.ContentString) {
+    return shownLength(content.str.slice(from - item.id.clock, to - item.id.clock));
+  }
+  return content instanceof Y.ContentDeleted ? 0 : to - from;
 }
 
 const ENTRY_MAPS = new Set(['posts', 'comments']);
@@ -94,49 +116,6 @@ function plainValue(item: Y.Item): unknown {
   return undefined;
 }
 
-/** Delete ranges of one client, sorted by clock, with the overlap of a clock range. */
-class Ranges {
-  private readonly starts: number[] = [];
-  private readonly ends: number[] = [];
-  constructor(items: ReadonlyArray<{ clock: number; len: number }>) {
-    const sorted = [...items].sort((a, b) => a.clock - b.clock);
-    for (const r of sorted) {
-      if (r.len <= 0) continue;
-      const last = this.ends.length - 1;
-      if (last >= 0 && r.clock <= this.ends[last]!) {
-        this.ends[last] = Math.max(this.ends[last]!, r.clock + r.len);
-      } else {
-        this.starts.push(r.clock);
-        this.ends.push(r.clock + r.len);
-      }
-    }
-  }
-  get max(): number {
-    return this.ends.length === 0 ? 0 : this.ends[this.ends.length - 1]!;
-  }
-  each(fn: (start: number, end: number) => void): void {
-    for (let i = 0; i < this.starts.length; i++) fn(this.starts[i]!, this.ends[i]!);
-  }
-  /** How many clocks of [from, to) are deleted. */
-  overlap(from: number, to: number): number {
-    let lo = 0;
-    let hi = this.starts.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (this.ends[mid]! <= from) lo = mid + 1;
-      else hi = mid;
-    }
-    let n = 0;
-    for (let i = lo; i < this.starts.length && this.starts[i]! < to; i++) {
-      n += Math.min(to, this.ends[i]!) - Math.max(from, this.starts[i]!);
-    }
-    return n;
-  }
-  has(clock: number): boolean {
-    return this.overlap(clock, clock + 1) > 0;
-  }
-}
-
 class PostRoomCheck {
   private readonly sender: string;
   private readonly manager: boolean;
@@ -146,7 +125,7 @@ class PostRoomCheck {
   private readonly fresh = new Map<number, Struct[]>();
   /** How far each client's structs reach, server and update together. */
   private readonly reach = new Map<number, number>();
-  private readonly deleted = new Map<number, Ranges>();
+  private readonly deleted = new Map<number, DeleteRanges>();
   private readonly places = new Map<Y.Item, Place | null>();
   private readonly roots = new Map<AnyType, string>();
   private readonly texts = new Map<Y.Item, TextChange>();
@@ -165,7 +144,7 @@ class PostRoomCheck {
 
   run(): void {
     const { structs, ds } = this.ctx.decoded;
-    for (const [client, items] of ds.clients) this.deleted.set(client, new Ranges(items));
+    for (const [client, items] of ds.clients) this.deleted.set(client, new DeleteRanges(items));
     this.collect(structs as Array<Struct | Y.Skip>);
     for (const [client, ranges] of this.deleted) {
       if (ranges.max > this.reachOf(client)) {
@@ -381,8 +360,17 @@ class PostRoomCheck {
       const offset = Math.max(0, this.state(item.id.client) - item.id.clock);
       const from = item.id.clock + offset;
       const to = item.id.clock + item.length;
-      const gone = this.deleted.get(item.id.client)?.overlap(from, to) ?? 0;
-      this.textOf(parent, e, place.fresh).inserted += to - from - gone;
+      const change = this.textOf(parent, e, place.fresh);
+      const deleted = this.deleted.get(item.id.client);
+      if (!deleted) {
+        change.inserted += to - from;
+        change.shownInserted += shownIn(item, from, to);
+      } else {
+        deleted.kept(from, to, (start, end) => {
+          change.inserted += end - start;
+          change.shownInserted += shownIn(item, start, end);
+        });
+      }
     }
   }
 
@@ -432,7 +420,16 @@ class PostRoomCheck {
     let change = this.texts.get(textItem);
     if (!change) {
       const before = fresh ? 0 : ((textItem.content as Y.ContentType).type as Y.Text).length;
-      change = { entry, before, inserted: 0, removed: 0 };
+      change = {
+        entry,
+        item: textItem,
+        fresh,
+        before,
+        inserted: 0,
+        removed: 0,
+        shownInserted: 0,
+        shownRemoved: 0
+      };
       this.texts.set(textItem, change);
       this.entryTexts.set(entry.item, change);
     }
@@ -444,7 +441,7 @@ class PostRoomCheck {
   }
 
   /** Deletions of server items: own items, or a manager removing a whole post or comment. */
-  private checkDeletions(client: number, ranges: Ranges): void {
+  private checkDeletions(client: number, ranges: DeleteRanges): void {
     const known = this.state(client);
     if (known === 0) return;
     const structs = this.store.clients.get(client)!;
@@ -455,13 +452,13 @@ class PostRoomCheck {
         const s = structs[i]!;
         if (s.id.clock >= to) break;
         if (!(s instanceof Y.Item) || s.deleted) continue;
-        const n = Math.min(to, s.id.clock + s.length) - Math.max(start, s.id.clock);
-        this.checkDeletion(s, n);
+        this.checkDeletion(s, Math.max(start, s.id.clock), Math.min(to, s.id.clock + s.length));
       }
     });
   }
 
-  private checkDeletion(item: Y.Item, count: number): void {
+  /** The deletion of clocks [from, to) of a server item. */
+  private checkDeletion(item: Y.Item, from: number, to: number): void {
     const own = this.ctx.ownerOf(item.id.client) === this.sender;
     const entry = own && !item.countable ? null : this.entryOf(item, false);
     if (!own) {
@@ -471,7 +468,11 @@ class PostRoomCheck {
     }
     if (entry && item.countable) {
       const parent = (item.parent as AnyType)._item;
-      if (parent && isTextType(parent)) this.textOf(parent, entry, false).removed += count;
+      if (parent && isTextType(parent)) {
+        const change = this.textOf(parent, entry, false);
+        change.removed += to - from;
+        change.shownRemoved += shownIn(item, from, to);
+      }
     }
   }
 
@@ -479,7 +480,7 @@ class PostRoomCheck {
     for (const entry of this.newEntries) {
       if (!this.authored.has(entry.item)) stop('wrong-author', 'A new post or comment names its author.');
       const text = this.entryTexts.get(entry.item);
-      if (!text || text.before + text.inserted - text.removed <= 0) {
+      if (!text || text.before + text.inserted - text.removed <= 0 || !this.showsText(text)) {
         stop('empty', entry.map === 'posts' ? 'A post needs some text.' : 'A comment needs some text.');
       }
     }
@@ -494,8 +495,26 @@ class PostRoomCheck {
       const what = entry.map === 'posts' ? 'A post' : 'A comment';
       if (length > limit)
         stop('too-long', `${what} may be at most ${limit} characters (this one has ${length}).`);
-      if (length <= 0) stop('empty', `${what} needs some text.`);
+      if (length <= 0 || !this.showsText(change)) stop('empty', `${what} needs some text.`);
     }
+  }
+
+  /**
+   * Whether the text holds something besides white space after the update: the client refuses
+   * a blank post or comment, and so does the server. The server's copy is read only when the
+   * update removes at least as much as it adds.
+   */
+  private showsText(change: TextChange): boolean {
+    const net = change.shownInserted - change.shownRemoved;
+    if (net > 0) return true;
+    let before = 0;
+    if (!change.fresh) {
+      const type = (change.item.content as Y.ContentType).type;
+      for (let n = type._start; n !== null; n = n.right) {
+        if (!n.deleted && n.countable) before += shownIn(n, n.id.clock, n.id.clock + n.length);
+      }
+    }
+    return before + net > 0;
   }
 }
 
