@@ -395,23 +395,33 @@ export interface Machine {
   kernel: string;
 }
 
-/** A short hash of a source directory's .ts files, and when the newest of them changed. */
-export function sourceFingerprint(dir = path.join('sync-server', 'src')): string {
+/**
+ * The server's source: the sync server's own files and the shared model it bundles (room names,
+ * access, the validation rules).
+ */
+const SERVER_SOURCES = [path.join('sync-server', 'src'), path.join('src', 'lib', 'model')];
+
+/** A short hash of the server's .ts source files, and when the newest of them changed. */
+export function sourceFingerprint(dirs: readonly string[] = SERVER_SOURCES): string {
+  const label = dirs.join(' + ');
   try {
-    const files = fs
-      .readdirSync(dir, { recursive: true, encoding: 'utf8' })
-      .filter((f) => f.endsWith('.ts'))
+    const files = dirs
+      .flatMap((dir) =>
+        fs
+          .readdirSync(dir, { recursive: true, encoding: 'utf8' })
+          .filter((f) => f.endsWith('.ts'))
+          .map((f) => path.join(dir, f))
+      )
       .sort();
     const hash = createHash('sha256');
     let newest = 0;
-    for (const f of files) {
-      const file = path.join(dir, f);
-      hash.update(f).update(fs.readFileSync(file));
+    for (const file of files) {
+      hash.update(file).update(fs.readFileSync(file));
       newest = Math.max(newest, fs.statSync(file).mtimeMs);
     }
-    return `${dir} ${hash.digest('hex').slice(0, 12)} (${files.length} files, newest changed ${new Date(newest).toISOString()})`;
+    return `${label} ${hash.digest('hex').slice(0, 12)} (${files.length} files, newest changed ${new Date(newest).toISOString()})`;
   } catch {
-    return `${dir} unreadable`;
+    return `${label} unreadable`;
   }
 }
 
