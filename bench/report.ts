@@ -572,7 +572,7 @@ export async function writeDocs(file: string, results: Results, m: Machine, quic
   const text = `## Sync server (\`npm run bench:sync\`)
 
 \`npm run bench:sync\` measures Fika's sync server against the reference y-websocket server
-(\`@y/websocket-server\` 0.1.1) side by side, on the same machine, in one run of about 16 minutes
+(\`@y/websocket-server\` 0.1.1) side by side, on the same machine, in one run of about 14 minutes
 (\`npm run bench:sync -- --quick\` for a short smoke run, \`-- --fika-env=FIKA_NAME=value\` to run Fika with a
 setting other than its default). It is not part of \`npm test\`. The figures below are the latest run; rerun it
 to update this page.
