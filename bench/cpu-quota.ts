@@ -50,6 +50,29 @@ function probe(q: CpuQuotas): CpuQuotas | null {
 }
 
 let made = 0;
+/** Limits in force, lifted by `liftAllQuotas` if the benchmark exits in the middle of a phase. */
+const active = new Set<() => void>();
+
+/** Lifts every limit still in force (on exit), leaving no group behind. */
+export function liftAllQuotas(): void {
+  for (const lift of [...active]) {
+    try {
+      lift();
+    } catch {
+      // the group is busy or gone: nothing more to do on the way out
+    }
+  }
+}
+
+/** Registers a group's release, callable once. */
+function lifting(release: () => void): () => void {
+  const lift = () => {
+    if (!active.delete(lift)) return;
+    release();
+  };
+  active.add(lift);
+  return lift;
+}
 
 function v1(): CpuQuotas {
   return {
@@ -66,7 +89,7 @@ function v1(): CpuQuotas {
         fs.rmdirSync(dir);
         throw err;
       }
-      return () => release(pid, path.join(V1, home), dir);
+      return lifting(() => release(pid, path.join(V1, home), dir));
     }
   };
 }
@@ -85,7 +108,7 @@ function v2(): CpuQuotas {
         fs.rmdirSync(dir);
         throw err;
       }
-      return () => release(pid, path.join(V2, home), dir);
+      return lifting(() => release(pid, path.join(V2, home), dir));
     }
   };
 }

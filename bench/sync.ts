@@ -16,7 +16,7 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { cpuQuotas } from './cpu-quota';
+import { cpuQuotas, liftAllQuotas } from './cpu-quota';
 import { describeDisk, probeDisk } from './disk';
 import { fikaSettings } from './fika-settings';
 import { flood, memory } from './memory';
@@ -256,7 +256,10 @@ function reexecPinned(): void {
   child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
 }
 
-process.on('exit', killAllTargets);
+process.on('exit', () => {
+  liftAllQuotas();
+  killAllTargets();
+});
 if (process.env.FIKA_BENCH_PINNED === '1') {
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.on(signal, () => {
