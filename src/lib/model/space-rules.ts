@@ -480,7 +480,7 @@ class PostRoomCheck {
     for (const entry of this.newEntries) {
       if (!this.authored.has(entry.item)) stop('wrong-author', 'A new post or comment names its author.');
       const text = this.entryTexts.get(entry.item);
-      if (!text || text.before + text.inserted - text.removed <= 0 || !this.showsText(text)) {
+      if (!text || !this.showsText(text)) {
         stop('empty', entry.map === 'posts' ? 'A post needs some text.' : 'A comment needs some text.');
       }
     }
@@ -495,14 +495,14 @@ class PostRoomCheck {
       const what = entry.map === 'posts' ? 'A post' : 'A comment';
       if (length > limit)
         stop('too-long', `${what} may be at most ${limit} characters (this one has ${length}).`);
-      if (length <= 0 || !this.showsText(change)) stop('empty', `${what} needs some text.`);
+      if (!this.showsText(change)) stop('empty', `${what} needs some text.`);
     }
   }
 
   /**
-   * Whether the text holds something besides white space after the update: the client refuses
-   * a blank post or comment, and so does the server. The server's copy is read only when the
-   * update removes at least as much as it adds.
+   * Whether the text holds something besides white space after the update (so also whether it
+   * holds anything): the client refuses a blank post or comment, and so does the server. The
+   * server's copy is read only when the update removes at least as much as it adds.
    */
   private showsText(change: TextChange): boolean {
     const net = change.shownInserted - change.shownRemoved;
