@@ -28,14 +28,38 @@ export interface CpuQuotas {
   limit(pid: number, share: number): () => void;
 }
 
-const V1 = '/sys/fs/cgroup/cpu';
-const V2 = '/sys/fs/cgroup';
+/** One control-group hierarchy: where it is mounted, and how a quota is written in it. */
+interface Hierarchy {
+  root: string;
+  how: string;
+  /** The line of /proc/<pid>/cgroup that names the process's group in this hierarchy. */
+  ownLine: (line: string) => boolean;
+  /** Files to write in a new group, in order, to allow `share` of one core. */
+  settings: (share: number) => Array<[file: string, value: string]>;
+}
+
+const V1: Hierarchy = {
+  root: '/sys/fs/cgroup/cpu',
+  how: `cgroup v1 cpu.cfs_quota_us over a ${PERIOD_US / 1000} ms period`,
+  ownLine: (line) => /(^|,)cpu(,|$)/.test(line.split(':')[1] ?? ''),
+  settings: (share) => [
+    ['cpu.cfs_period_us', String(PERIOD_US)],
+    ['cpu.cfs_quota_us', String(Math.round(PERIOD_US * share))]
+  ]
+};
+
+const V2: Hierarchy = {
+  root: '/sys/fs/cgroup',
+  how: `cgroup v2 cpu.max over a ${PERIOD_US / 1000} ms period`,
+  ownLine: (line) => line.startsWith('0::'),
+  settings: (share) => [['cpu.max', `${Math.round(PERIOD_US * share)} ${PERIOD_US}`]]
+};
 
 /** The quota mechanism of this machine, or null when none can be used. */
 export function cpuQuotas(): CpuQuotas | null {
-  if (fs.existsSync(path.join(V1, 'cpu.cfs_quota_us'))) return probe(v1());
-  const controllers = read(path.join(V2, 'cgroup.subtree_control'));
-  if (controllers?.split(/\s+/).includes('cpu')) return probe(v2());
+  if (fs.existsSync(path.join(V1.root, 'cpu.cfs_quota_us'))) return probe(quotasIn(V1));
+  const controllers = read(path.join(V2.root, 'cgroup.subtree_control'));
+  if (controllers?.split(/\s+/).includes('cpu')) return probe(quotasIn(V2));
   return null;
 }
 
@@ -74,41 +98,21 @@ function lifting(release: () => void): () => void {
   return lift;
 }
 
-function v1(): CpuQuotas {
+function quotasIn(h: Hierarchy): CpuQuotas {
   return {
-    how: `cgroup v1 cpu.cfs_quota_us over a ${PERIOD_US / 1000} ms period`,
+    how: h.how,
     limit(pid, share) {
-      const dir = path.join(V1, `fika-bench-${process.pid}-${++made}`);
+      const dir = path.join(h.root, `fika-bench-${process.pid}-${++made}`);
       fs.mkdirSync(dir);
-      const home = ownGroup(pid, (line) => /(^|,)cpu(,|$)/.test(line.split(':')[1] ?? ''));
+      const home = ownGroup(pid, h.ownLine);
       try {
-        fs.writeFileSync(path.join(dir, 'cpu.cfs_period_us'), String(PERIOD_US));
-        fs.writeFileSync(path.join(dir, 'cpu.cfs_quota_us'), String(Math.round(PERIOD_US * share)));
+        for (const [file, value] of h.settings(share)) fs.writeFileSync(path.join(dir, file), value);
         fs.writeFileSync(path.join(dir, 'cgroup.procs'), String(pid));
       } catch (err) {
         fs.rmdirSync(dir);
         throw err;
       }
-      return lifting(() => release(pid, path.join(V1, home), dir));
-    }
-  };
-}
-
-function v2(): CpuQuotas {
-  return {
-    how: `cgroup v2 cpu.max over a ${PERIOD_US / 1000} ms period`,
-    limit(pid, share) {
-      const dir = path.join(V2, `fika-bench-${process.pid}-${++made}`);
-      fs.mkdirSync(dir);
-      const home = ownGroup(pid, (line) => line.startsWith('0::'));
-      try {
-        fs.writeFileSync(path.join(dir, 'cpu.max'), `${Math.round(PERIOD_US * share)} ${PERIOD_US}`);
-        fs.writeFileSync(path.join(dir, 'cgroup.procs'), String(pid));
-      } catch (err) {
-        fs.rmdirSync(dir);
-        throw err;
-      }
-      return lifting(() => release(pid, path.join(V2, home), dir));
+      return lifting(() => release(pid, path.join(h.root, home), dir));
     }
   };
 }
