@@ -2,7 +2,8 @@
  * `engine.openDoc()` against the real server (an ephemeral port, a real SQLite file), with each
  * engine's store on an in-memory IndexedDB: what an editor gets (the live document, the
  * provider's awareness, the access), that two people see each other's awareness, that text typed
- * by one reaches the other, and that a reader's open document is read-only.
+ * by one reaches the other, that a document new to a device opens with the server's copy, and
+ * that a reader's open document is read-only.
  */
 import 'fake-indexeddb/auto';
 import { describe, expect, it } from 'vitest';
@@ -10,7 +11,7 @@ import { ApiFailure } from '../../src/lib/api';
 import { body } from '../../src/lib/model/doc-room';
 import { docRoom } from '../../src/lib/model/rooms';
 import type { FikaSyncEngine } from '../../src/lib/sync/engine';
-import { sleep, waitFor, type TestServer } from '../support/server';
+import { connect, sleep, synced, waitFor, type TestServer } from '../support/server';
 import { testScope } from '../support/scope';
 import { startEngine, userDatabase } from './client-sync';
 import * as Y from 'yjs';
@@ -81,6 +82,31 @@ describe('engine.openDoc', () => {
     expect(a.openRooms).toContain(room);
     await waitFor(() => names(openE).join() === 'Erik', 5000, 'Astrid gone from Erik’s awareness');
     openE.release();
+  });
+
+  it('opens a document this device has never held with the server’s copy, not empty', async () => {
+    const s = await server();
+    const astrid = s.addUser('astrid', { role: 'admin' });
+    const erik = s.addUser('erik', { role: 'editor' });
+    const room = docRoom(guideline(s, astrid.user.id).id);
+    const writer = connect(s, room, astrid.token);
+    scope.defer(() => writer.destroy());
+    await synced(writer);
+    writer.doc.transact(() => {
+      const p = new Y.XmlElement('paragraph');
+      p.insert(0, [new Y.XmlText('Trains before planes.')]);
+      body(writer.doc).insert(0, [p]);
+    });
+    // The server relays only what it has stored.
+    const witness = connect(s, room, astrid.token);
+    scope.defer(() => witness.destroy());
+    await waitFor(() => textOf(witness.doc) === 'Trains before planes.', 5000, 'the paragraph stored');
+
+    // Erik's device is new: his editor gets the paragraph as it opens, not after.
+    const e = await engine(s, erik.user.id, erik.token);
+    const open = await e.openDoc(room);
+    expect(textOf(open.doc)).toBe('Trains before planes.');
+    open.release();
   });
 
   it('opens a reader’s document read-only and refuses rooms that are not readable documents', async () => {

@@ -76,8 +76,9 @@ export interface SyncEngine {
   loadOlder(spaceId: string | null): Promise<boolean>;
   /**
    * Opens a document's room (`doc/<id>`) for an editor: resolves with its live document, loaded
-   * from this device's store (so it works offline), the provider's awareness for carets and
-   * names, and the access `/api/me` gives. The room stays open until `release()` is called.
+   * from this device's store (so it works offline; one this device has never held waits for the
+   * server's copy first, at most 10 s), the provider's awareness for carets and names, and the
+   * access `/api/me` gives. The room stays open until `release()` is called.
    * Rejects with an `ApiFailure` ('forbidden', 'stopped').
    */
   openDoc(roomName: string): Promise<OpenDoc>;
@@ -144,6 +145,20 @@ async function fetchMonths(spaceId: string): Promise<SpaceMonth[]> {
 
 /** Last month's partitions open at the latest this long after this month's (see #apply). */
 const OLDER_MONTHS_PATIENCE_MS = 3000;
+
+/** How long a document never held on this device waits for the server before it opens. */
+const FIRST_SYNC_WAIT_MS = 10_000;
+
+/** Resolves when `synced` does, or after `FIRST_SYNC_WAIT_MS`. */
+async function firstSync(synced: Promise<void>): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const waited = new Promise<void>((resolve) => (timer = setTimeout(resolve, FIRST_SYNC_WAIT_MS)));
+  try {
+    await Promise.race([synced, waited]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
 
 /** How often `lastSyncedAt` moves on while synced, and the month partitions are checked. */
 const TICK_MS = 60_000;
@@ -299,6 +314,10 @@ export class FikaSyncEngine implements SyncEngine {
       const room = this.#rooms.get(roomName);
       if (!room) throw new ApiFailure(403, 'forbidden', `${roomName} may not be opened.`);
       const doc = await room.loaded;
+      // A document this device has never held opens once the server's copy is here, or after a
+      // moment: an editor shown empty and filled under the person's caret would put what they
+      // type somewhere they did not choose. Offline, the empty copy opens at once.
+      if (doc.store.clients.size === 0 && this.status.online) await firstSync(room.synced);
       const awareness = room.awareness;
       if (!awareness) throw new ApiFailure(0, 'stopped', 'Sync has stopped.');
       if (released) throw new ApiFailure(0, 'stopped', 'Released before it was open.');
