@@ -2,7 +2,7 @@
  * Helpers shared by the end-to-end tests: signing in as a demo person, waiting for the service
  * worker, reading the sync status, looking into the page's IndexedDB.
  */
-import { expect, type Page } from '@playwright/test';
+import { expect, type Locator, type Page } from '@playwright/test';
 import { spawn } from 'node:child_process';
 import { freePort } from '../support/ports';
 
@@ -16,6 +16,31 @@ export async function signIn(page: Page, who: DemoPerson): Promise<void> {
   await page.getByLabel('Password').fill(DEMO_PASSWORD);
   await page.getByRole('button', { name: 'Sign in' }).click();
   await expect(page).toHaveURL(/\/$/);
+}
+
+/**
+ * Puts the caret at the end of a document editor and waits until the editor itself has it there.
+ * The browser moves the caret on Control+End at once, but the editor learns of it only from a
+ * later `selectionchange` event, which Chromium may deliver after the next key: typed at once,
+ * that key would land where the caret was before.
+ */
+export async function caretAtEnd(editor: Locator): Promise<void> {
+  await editor.focus();
+  await editor.page().keyboard.press('Control+End');
+  await expect
+    .poll(() =>
+      editor.evaluate((element) => {
+        type View = { state: { selection: { empty: boolean; to: number }; doc: Doc } };
+        type Doc = {
+          content: { size: number };
+          textBetween(from: number, to: number, block: string, leaf: string): string;
+        };
+        const { state } = (element as unknown as { editor: View }).editor;
+        const { selection, doc } = state;
+        return selection.empty && doc.textBetween(selection.to, doc.content.size, '\n', '\ufffc') === '';
+      })
+    )
+    .toBe(true);
 }
 
 /** Resolves once a service worker is active and controls this page (reloading once if needed). */

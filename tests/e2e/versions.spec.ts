@@ -7,7 +7,7 @@
  */
 import AxeBuilder from '@axe-core/playwright';
 import { expect, test, type Browser, type BrowserContext, type Page } from '@playwright/test';
-import { expectSyncState, signIn, waitForServiceWorker, type DemoPerson } from './support';
+import { caretAtEnd, expectSyncState, signIn, waitForServiceWorker, type DemoPerson } from './support';
 
 async function personPage(
   browser: Browser,
@@ -50,8 +50,7 @@ test('publish a version, edit, see what changed, view it, and restore it with th
   await erik.page.keyboard.type('Keys are collected at reception.');
   await publish(erik.page, 'First edition', false);
 
-  await editor.click();
-  await erik.page.keyboard.press('Control+End');
+  await caretAtEnd(editor);
   await erik.page.keyboard.press('Enter');
   await erik.page.keyboard.type('Lost keys are reported the same day.');
 
@@ -114,8 +113,7 @@ test('a reader confirms, the owner sees it, and a new required version asks agai
   await expect(status.getByTestId('not-confirmed')).not.toContainText('Johan Berg');
 
   // A new version that requires confirmation asks everyone again.
-  await editorOf(erik.page).click();
-  await erik.page.keyboard.press('Control+End');
+  await caretAtEnd(editorOf(erik.page));
   await erik.page.keyboard.type(' Never block it.');
   await publish(erik.page, 'Edition 2', true);
   await expect(status.getByTestId('not-confirmed')).toContainText('Johan Berg');
