@@ -24,13 +24,12 @@ import type * as Y from 'yjs';
 import type { Awareness } from 'y-protocols/awareness';
 import { liveQuery, type Subscription } from 'dexie';
 import yDexie from 'y-dexie';
-import { api, ApiFailure, type Me } from '../api';
+import { ApiFailure, type Me } from '../api';
 import { openUserDb, type DexieAddon, type FikaDb } from '../data/db';
 import { forgetRoomRows } from '../data/materialise';
 import { getMeta, setMeta } from '../data/meta';
 import { CloseCodes } from '../model/close-codes';
-import { orgRoom, parseRoomName, spaceRoom, userRoom, type Access } from '../model/rooms';
-import { inFeed } from '../model/user-room';
+import { orgRoom, parseRoomName, userRoom, type Access } from '../model/rooms';
 import { onAccessChanged } from '../model/org-room';
 import { onRoomsChanged } from '../model/space-shared';
 import type { SyncState } from './status';
@@ -38,6 +37,7 @@ import { MAX_BACKOFF_MS, RoomSync, type RoomSyncContext } from './room-sync';
 import { SyncStatus } from './sync-status.svelte';
 import { previousMonth, roomAccess, stillReadable, wantedRooms } from './wanted-rooms';
 import { compressRooms } from './compress';
+import { feedSpaceIds, fetchMonths, nextOlderRooms, type SpaceMonth } from './older-months';
 
 /** When the stored updates are first merged after start, and how often after that (as y-dexie). */
 const COMPRESS_DELAY_MS = 10_000;
@@ -129,19 +129,10 @@ export interface SyncEngineOptions {
   personal?: boolean;
 }
 
-export interface SpaceMonth {
-  /** `yyyy-mm` (UTC). */
-  month: string;
-  updatedAt: number;
-}
+export type { SpaceMonth };
 
 /** How long `loadOlder` waits for one month partition to sync. */
 const LOAD_TIMEOUT_MS = 30_000;
-
-async function fetchMonths(spaceId: string): Promise<SpaceMonth[]> {
-  const { months } = await api<{ months: SpaceMonth[] }>(`/spaces/${encodeURIComponent(spaceId)}/months`);
-  return months;
-}
 
 /** Last month's partitions open at the latest this long after this month's (see #apply). */
 const OLDER_MONTHS_PATIENCE_MS = 3000;
@@ -385,7 +376,7 @@ export class FikaSyncEngine implements SyncEngine {
 
   async loadOlder(spaceId: string | null): Promise<boolean> {
     if (this.#stopped || !this.status.online) return false;
-    const spaceIds = spaceId === null ? await this.#feedSpaceIds() : [spaceId];
+    const spaceIds = spaceId === null ? await feedSpaceIds(this.#db) : [spaceId];
     const now = new Date();
     const open = wantedRooms(this.#db.userId, this.#me, now, this.#pendingRooms, this.#options.personal);
     const stored = new Set((await this.#db.rooms.toCollection().primaryKeys()) as string[]);
@@ -397,33 +388,14 @@ export class FikaSyncEngine implements SyncEngine {
       if (err instanceof ApiFailure && err.error === 'offline') return false;
       throw err;
     }
-    // The newest month each space lacks; of those, only the newest month across spaces, so
-    // that the feed fills in from the top down.
-    const candidates = spaceIds.flatMap((id, i) => {
-      const next = (lists[i] ?? [])
-        .map((m) => m.month)
-        .filter((month) => /^\d{4}-(0[1-9]|1[0-2])$/.test(month))
-        .sort()
-        .reverse()
-        .map((month) => ({ month, room: `${spaceRoom(id)}/${month}` }))
-        .find(({ room }) => !open.has(room) && !stored.has(room) && !this.#forbidden.has(room));
-      return next ? [next] : [];
-    });
-    if (candidates.length === 0) return false;
-    const newest = candidates.reduce((a, b) => (a.month >= b.month ? a : b)).month;
-    const rooms = candidates.filter((c) => c.month === newest).map((c) => c.room);
+    const rooms = nextOlderRooms(
+      spaceIds,
+      lists,
+      (room) => open.has(room) || stored.has(room) || this.#forbidden.has(room)
+    );
+    if (rooms.length === 0) return false;
     await Promise.all(rooms.map((room) => this.#loadMonth(room)));
     return true;
-  }
-
-  /** The spaces whose posts are in the person's feed (see `inFeed`). */
-  async #feedSpaceIds(): Promise<string[]> {
-    const [spaces, settings] = await Promise.all([
-      this.#db.spaces.toArray(),
-      this.#db.spaceSettings.toArray()
-    ]);
-    const choice = new Map(settings.map((s) => [s.spaceId, s.choice ?? undefined]));
-    return spaces.filter((s) => inFeed(s, choice.get(s.id))).map((s) => s.id);
   }
 
   /** Opens a month partition until it has synced and its rows are written. */
