@@ -205,9 +205,15 @@ for (const scheme of ['light', 'dark'] as const) {
     );
     await url.fill('intranet.example/resor');
     await page.getByRole('button', { name: 'Apply' }).click();
-    await expect(editor.locator('a[href="https://intranet.example/resor"]').last()).toHaveText(
-      'intranet.example/resor'
-    );
+    const link = editor.locator('a[href="https://intranet.example/resor"]').last();
+    await expect(link).toHaveText('intranet.example/resor');
+    // Within a link, the form starts from its address; Escape closes it and returns to the text.
+    await link.click();
+    await tool('Link').click();
+    await expect(url).toHaveValue('https://intranet.example/resor');
+    await page.keyboard.press('Escape');
+    await expect(url).toBeHidden();
+    await expect(editor).toBeFocused();
 
     // The toolbar is one tab stop; arrow keys move along it.
     await tool('Heading 1').focus();
