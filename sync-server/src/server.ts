@@ -28,6 +28,9 @@ import { markAccessChanged, writeDirectory } from '../../src/lib/model/org-room'
 import { parseRoomName } from '../../src/lib/model/rooms';
 import { markRoomsChanged } from '../../src/lib/model/space-shared';
 
+/** How long a shutdown waits for requests in progress before it closes their connections. */
+const SHUTDOWN_GRACE_MS = 10_000;
+
 export interface ServerOptions extends Partial<Config> {
   dataDir: string;
   /** Rule sets per room kind; the default is `defaultRules` (validation.ts). */
@@ -164,7 +167,18 @@ export async function createServer(options: ServerOptions): Promise<FikaServer> 
       closing ??= (async () => {
         sync.close();
         authority.close();
-        await app.close();
+        // Node closes the connections that are idle when the server closes, and waits for the
+        // others. One whose response finishes after that would stay open for the keep-alive
+        // timeout (72 s in Fastify), holding up the shutdown: close connections as they go idle,
+        // and cut whatever is still busy after a grace period.
+        const idle = setInterval(() => app.server.closeIdleConnections(), 100);
+        const cut = setTimeout(() => app.server.closeAllConnections(), SHUTDOWN_GRACE_MS);
+        try {
+          await app.close();
+        } finally {
+          clearInterval(idle);
+          clearTimeout(cut);
+        }
         await checkpointer?.close();
         db.close();
       })();

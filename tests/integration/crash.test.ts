@@ -3,6 +3,7 @@
  * right after the last relay. Everything any client had received from the server must be in the
  * restarted server's copy before any client reconnects; then every client converges.
  */
+import http from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import { openDatabase } from '../../sync-server/src/db';
@@ -12,6 +13,7 @@ import { Auth } from '../../sync-server/src/auth';
 import { loadConfig } from '../../sync-server/src/config';
 import { connect, sleep, synced, tempDataDir, waitFor, type Client } from '../support/server';
 import { freePort, startServerProcess, type ServerProcess } from '../support/process';
+import { makePng } from '../support/images';
 
 const WRITERS = 3;
 const OBSERVERS = 2;
@@ -177,5 +179,43 @@ describe('graceful shutdown', () => {
     clients.push(verifier);
     await synced(verifier);
     expect(verifier.doc.getMap('m').get('pending')).toBe(true);
+  });
+
+  it('finishes a request in progress on SIGTERM, then exits without waiting out keep-alive', async () => {
+    const dataDir = tempDataDir('fika-term-');
+    const port = await freePort();
+    const { room, tokens } = prepare(dataDir);
+    const server = await startServerProcess({ dataDir, port });
+    processes.push(server);
+    // An upload whose body is still arriving when the server is told to stop, on a connection
+    // the client keeps alive afterwards.
+    const agent = new http.Agent({ keepAlive: true });
+    const png = makePng(6, 6);
+    const request = http.request(`${server.url}/api/spaces/${room.slice('space/'.length)}/images`, {
+      method: 'POST',
+      agent,
+      headers: {
+        authorization: `Bearer ${tokens[0]!}`,
+        'content-type': 'image/png',
+        'content-length': String(png.length)
+      }
+    });
+    const response = new Promise<{ status: number; body: string }>((resolve, reject) => {
+      request.on('response', (res) => {
+        let body = '';
+        res.on('data', (chunk: Buffer) => (body += chunk.toString()));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+      });
+      request.on('error', reject);
+    });
+    request.write(png.subarray(0, 20));
+    await sleep(200);
+    server.child.kill('SIGTERM');
+    await sleep(300);
+    request.end(png.subarray(20));
+    expect((await response).status).toBe(201);
+    const exited = await Promise.race([server.exited, sleep(10_000).then(() => 'still running')]);
+    agent.destroy();
+    expect(exited).toEqual({ code: 0, signal: null });
   });
 });
