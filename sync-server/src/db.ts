@@ -190,10 +190,13 @@ export interface OpenOptions {
   synchronous?: 'full' | 'normal';
 }
 
+/** The database's file name in the data directory. */
+export const DATABASE_FILE = 'fika.sqlite';
+
 /** Opens (creating if needed) `<dataDir>/fika.sqlite` and brings its schema up to date. */
 export function openDatabase(dataDir: string, opts: OpenOptions = {}): Db {
   fs.mkdirSync(dataDir, { recursive: true });
-  const db = new Database(path.join(dataDir, 'fika.sqlite'));
+  const db = new Database(path.join(dataDir, DATABASE_FILE));
   db.pragma('journal_mode = WAL');
   db.pragma(`synchronous = ${opts.synchronous === 'normal' ? 'NORMAL' : 'FULL'}`);
   db.pragma('foreign_keys = ON');

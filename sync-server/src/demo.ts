@@ -10,6 +10,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { GroupKind, NewSpace, Org, Role } from './org';
 import { hashPassword } from './passwords';
+import { DATABASE_FILE } from './db';
 import { JOURNAL_FILE } from './journal';
 import { UPLOADS_DIR } from './uploads';
 import { DEMO_DOCS } from './demo-docs';
@@ -214,7 +215,7 @@ const SPACES: (NewSpace & { id: string })[] = [
  * uploaded images whose records it held. Only Fika's own files; anything else there stays.
  */
 export function wipeDemoData(dataDir: string): void {
-  for (const file of ['fika.sqlite', 'fika.sqlite-wal', 'fika.sqlite-shm', JOURNAL_FILE]) {
+  for (const file of [DATABASE_FILE, `${DATABASE_FILE}-wal`, `${DATABASE_FILE}-shm`, JOURNAL_FILE]) {
     fs.rmSync(path.join(dataDir, file), { force: true });
   }
   fs.rmSync(path.join(dataDir, UPLOADS_DIR), { recursive: true, force: true });

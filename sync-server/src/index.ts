@@ -1,11 +1,13 @@
 /**
- * Start-up: `npm start` (or `npm run demo` for the seeded demo organisation on its own data dir).
+ * Start-up: `npm start` (or `npm run demo` for the seeded demo organisation on its own data dir);
+ * `npm run backup -- <dir>` copies the data dir into a new directory under `<dir>` and exits.
  */
 import { ConfigError, loadConfig } from './config';
 import { createLogger } from './logger';
 import { createServer } from './server';
 import { DEMO_PASSWORD, DEMO_SIGN_INS, seedDemo, wipeDemoData } from './demo';
 import { seedDemoContent } from './demo-content';
+import { BackupError, backupDataDir } from './backup';
 
 async function main(): Promise<void> {
   const demo = process.argv.includes('--demo');
@@ -19,6 +21,8 @@ async function main(): Promise<void> {
     }
     throw err;
   }
+  const backupAt = process.argv.indexOf('--backup');
+  if (backupAt >= 0) return backup(config.dataDir, process.argv[backupAt + 1]);
   const log = createLogger(config.logLevel);
   if (demo) {
     // The demo is wiped and seeded anew on each start.
@@ -58,6 +62,29 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
+}
+
+/** `--backup <dir>`: one backup of the data dir, a summary on stdout, exit code 2 when refused. */
+function backup(dataDir: string, target: string | undefined): void {
+  if (!target || target.startsWith('--')) {
+    console.error('Usage: npm run backup -- <directory for backups>');
+    process.exit(2);
+  }
+  try {
+    const done = backupDataDir(dataDir, target);
+    const mib = (done.bytes / 1024 / 1024).toFixed(1);
+    process.stdout.write(
+      `Backup of ${dataDir} written to ${done.dir} (${mib} MiB): ${done.users} people, ` +
+        `${done.rooms} rooms, ${done.images} images.\n` +
+        `To restore: stop Fika, put the files of that directory in an empty FIKA_DATA_DIR, and start Fika.\n`
+    );
+  } catch (err) {
+    if (err instanceof BackupError) {
+      console.error(`No backup made: ${err.message}`);
+      process.exit(2);
+    }
+    throw err;
+  }
 }
 
 main().catch((err: unknown) => {

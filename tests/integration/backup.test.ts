@@ -1,0 +1,111 @@
+/**
+ * `npm run backup`: a copy of a running server's data dir (database, journal, images) that
+ * another server starts on with the same content: also the updates still in the journal, which
+ * the database alone does not hold yet.
+ */
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { describe, expect, it } from 'vitest';
+import { BackupError, backupDataDir, backupName } from '../../sync-server/src/backup';
+import { allowWriters, defaultRules } from '../../src/lib/model/validation';
+import { makePng } from '../support/images';
+import { synced, tempDataDir, waitFor } from '../support/server';
+import { testScope } from '../support/scope';
+
+const scope = testScope();
+const rules = { ...defaultRules, space: allowWriters };
+const root = path.resolve(import.meta.dirname, '../..');
+
+function backupsDir(): string {
+  const dir = tempDataDir('fika-backups-');
+  scope.defer(() => fs.rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+describe('backup of the data directory', () => {
+  it('copies a running server, journal included, and a server started on the copy has it all', async () => {
+    // Updates stay in the journal for 10 s: the backup is taken while they are there.
+    const s = await scope.server({ rules, journalDrainMs: 10_000 });
+    const space = s.org.createSpace({
+      name: 'Lager',
+      kind: 'community',
+      audience: 'everyone',
+      postingPolicy: 'members'
+    });
+    const room = `space/${space.id}`;
+    const { token } = s.addUser('sara');
+    const png = makePng(5, 4);
+    const uploaded = await fetch(`${s.url}/api/spaces/${space.id}/images`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'image/png' },
+      body: new Uint8Array(png)
+    });
+    expect(uploaded.status).toBe(201);
+    const { id: imageId } = (await uploaded.json()) as { id: string };
+
+    const writer = scope.client(s, room, token);
+    await synced(writer);
+    writer.doc.getText('t').insert(0, 'Pallarna står i gång B.');
+    writer.doc.getMap('m').set('skift', 'natt');
+    // Relayed, so stored: in the journal, not yet in the database.
+    const witness = scope.client(s, room, token);
+    await waitFor(() => witness.doc.getMap('m').get('skift') === 'natt', 5000, 'the updates relayed');
+
+    const summary = backupDataDir(s.config.dataDir, backupsDir());
+    expect(path.basename(summary.dir)).toMatch(/^fika-backup-\d{4}-\d\d-\d\dT\d\d-\d\d-\d\dZ$/);
+    expect(summary).toMatchObject({ images: 1, users: 1 });
+    expect(summary.journalBytes).toBeGreaterThan(0);
+    expect(fs.readdirSync(summary.dir).sort()).toEqual(['fika.journal', 'fika.sqlite', 'uploads']);
+    // The copied database alone lacks the room's updates: the journal carries them.
+    const copy = new Database(path.join(summary.dir, 'fika.sqlite'), { readonly: true });
+    expect(copy.prepare('SELECT COUNT(*) AS n FROM room_updates WHERE room = ?').get(room)).toEqual({ n: 0 });
+    copy.close();
+
+    const restored = await scope.server({ rules, dataDir: summary.dir });
+    const reader = scope.client(restored, room, token);
+    await synced(reader);
+    expect(reader.doc.getText('t').toString()).toBe('Pallarna står i gång B.');
+    expect(reader.doc.getMap('m').toJSON()).toEqual({ skift: 'natt' });
+    const image = await fetch(`${restored.url}/api/uploads/${imageId}`, {
+      headers: { authorization: `Bearer ${token}` }
+    });
+    expect(image.status).toBe(200);
+    expect(Buffer.from(await image.arrayBuffer()).equals(png)).toBe(true);
+  });
+
+  it('refuses a missing database, a target inside the data dir and a name already taken', async () => {
+    const s = await scope.server();
+    const target = backupsDir();
+    expect(() => backupDataDir(path.join(target, 'nothing-here'), target)).toThrow(BackupError);
+    expect(() => backupDataDir(s.config.dataDir, path.join(s.config.dataDir, 'backups'))).toThrow(
+      /inside the data directory/
+    );
+    const at = new Date('2026-11-27T15:04:05Z');
+    expect(backupDataDir(s.config.dataDir, target, at).dir).toBe(path.join(target, backupName(at)));
+    expect(() => backupDataDir(s.config.dataDir, target, at)).toThrow(/already exists/);
+    // Nothing half-made is left behind.
+    expect(fs.readdirSync(target)).toEqual(['fika-backup-2026-11-27T15-04-05Z']);
+  });
+
+  it('runs from the command line, with a clear message and exit code 2 when refused', async () => {
+    const s = await scope.server();
+    const target = backupsDir();
+    const run = (dataDir: string, ...args: string[]) =>
+      spawnSync(process.execPath, ['--import', 'tsx', 'sync-server/src/index.ts', ...args], {
+        cwd: root,
+        env: { ...process.env, FIKA_DATA_DIR: dataDir },
+        encoding: 'utf8'
+      });
+    const done = run(s.config.dataDir, '--backup', target);
+    expect(done.status, done.stderr).toBe(0);
+    expect(done.stdout).toMatch(/written to .*fika-backup-.*: 0 people, 0 rooms, 0 images\./);
+    const missing = run(path.join(target, 'none'), '--backup', target);
+    expect(missing.status).toBe(2);
+    expect(missing.stderr).toContain('No backup made: There is no Fika database in');
+    const usage = run(s.config.dataDir, '--backup');
+    expect(usage.status).toBe(2);
+    expect(usage.stderr).toContain('Usage: npm run backup -- <directory for backups>');
+  });
+});
