@@ -5,7 +5,7 @@
  */
 import { api } from '../api';
 import type { FikaDb } from '../data/db';
-import { spaceRoom } from '../model/rooms';
+import { parseRoomName, spaceRoom } from '../model/rooms';
 import { inFeed } from '../model/user-room';
 
 export interface SpaceMonth {
@@ -27,8 +27,6 @@ export async function feedSpaceIds(db: FikaDb): Promise<string[]> {
   return spaces.filter((s) => inFeed(s, choice.get(s.id))).map((s) => s.id);
 }
 
-const MONTH = /^\d{4}-(0[1-9]|1[0-2])$/;
-
 /**
  * The month rooms to fetch next: for each space (`months[i]` lists those of `spaceIds[i]`), the
  * newest month whose room `have` does not hold; of those, every one of the newest month. Empty
@@ -41,11 +39,10 @@ export function nextOlderRooms(
 ): string[] {
   const candidates = spaceIds.flatMap((id, i) => {
     const next = (months[i] ?? [])
-      .map((m) => m.month)
-      .filter((month) => MONTH.test(month))
-      .sort()
-      .reverse()
-      .map((month) => ({ month, room: `${spaceRoom(id)}/${month}` }))
+      .map((m) => ({ month: m.month, room: `${spaceRoom(id)}/${m.month}` }))
+      // A malformed month makes no valid room name.
+      .filter(({ room }) => parseRoomName(room) !== null)
+      .sort((a, b) => (a.month < b.month ? 1 : a.month > b.month ? -1 : 0))
       .find(({ room }) => !have(room));
     return next ? [next] : [];
   });
