@@ -12,8 +12,9 @@
  *    changed, so every image the copied database lists is there.
  * An update in both the journal and the database is applied twice on start-up, which changes
  * nothing (Yjs). The copy is made under a `.partial` name and renamed once complete and checked
- * (`PRAGMA integrity_check`, every listed image present with its size), so an interrupted
- * backup is never taken for a whole one.
+ * (`PRAGMA integrity_check`; every listed image is looked for, and one the data directory itself
+ * lacks is reported rather than stopping every backup from then on), so an interrupted backup is
+ * never taken for a whole one.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -30,6 +31,11 @@ export interface BackupSummary {
   rooms: number;
   users: number;
   images: number;
+  /**
+   * Images the database lists whose file is missing or cut short in the data directory itself
+   * (lost before the backup): the backup is made all the same, and says which.
+   */
+  missingImages: string[];
   /** Journal bytes copied (updates not yet in the database). */
   journalBytes: number;
   /** Size of the whole backup. */
@@ -86,21 +92,22 @@ export function backupDataDir(dataDir: string, targetParent: string, at = new Da
   }
 }
 
-/** Checks the copied database and that every image it lists is there, whole. */
-function check(dir: string): Pick<BackupSummary, 'rooms' | 'users' | 'images'> {
+/** Checks the copied database, and which images it lists are not there whole. */
+function check(dir: string): Pick<BackupSummary, 'rooms' | 'users' | 'images' | 'missingImages'> {
   const db = new Database(path.join(dir, DATABASE_FILE), { readonly: true, fileMustExist: true });
   try {
     const result = db.pragma('integrity_check', { simple: true });
     if (result !== 'ok') throw new BackupError(`The copied database failed its check: ${String(result)}`);
     const count = (sql: string) => (db.prepare(sql).get() as { n: number }).n;
     const images = db.prepare('SELECT id, bytes FROM uploads').all() as { id: string; bytes: number }[];
-    for (const { id, bytes } of images) {
-      const file = path.join(dir, UPLOADS_DIR, id);
-      const size = fs.existsSync(file) ? fs.statSync(file).size : -1;
-      if (size !== bytes)
-        throw new BackupError(`Image ${id} is missing or incomplete in the data directory.`);
-    }
+    const missingImages = images
+      .filter(({ id, bytes }) => {
+        const file = path.join(dir, UPLOADS_DIR, id);
+        return !fs.existsSync(file) || fs.statSync(file).size !== bytes;
+      })
+      .map(({ id }) => id);
     return {
+      missingImages,
       rooms: count('SELECT COUNT(DISTINCT room) AS n FROM room_updates'),
       users: count('SELECT COUNT(*) AS n FROM users'),
       images: images.length

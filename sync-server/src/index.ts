@@ -78,6 +78,12 @@ function backup(dataDir: string, target: string | undefined): void {
         `${done.rooms} rooms, ${done.images} images.\n` +
         `To restore: stop Fika, put the files of that directory in an empty FIKA_DATA_DIR, and start Fika.\n`
     );
+    if (done.missingImages.length > 0) {
+      console.error(
+        `Warning: ${done.missingImages.length} images are listed but missing or incomplete in ${dataDir} ` +
+          `itself, so not in the backup either: ${done.missingImages.join(', ')}`
+      );
+    }
   } catch (err) {
     if (err instanceof BackupError) {
       console.error(`No backup made: ${err.message}`);

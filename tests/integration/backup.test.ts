@@ -55,7 +55,7 @@ describe('backup of the data directory', () => {
 
     const summary = backupDataDir(s.config.dataDir, backupsDir());
     expect(path.basename(summary.dir)).toMatch(/^fika-backup-\d{4}-\d\d-\d\dT\d\d-\d\d-\d\dZ$/);
-    expect(summary).toMatchObject({ images: 1, users: 1 });
+    expect(summary).toMatchObject({ images: 1, users: 1, missingImages: [] });
     expect(summary.journalBytes).toBeGreaterThan(0);
     expect(fs.readdirSync(summary.dir).sort()).toEqual(['fika.journal', 'fika.sqlite', 'uploads']);
     // The copied database alone lacks the room's updates: the journal carries them.
@@ -73,6 +73,27 @@ describe('backup of the data directory', () => {
     });
     expect(image.status).toBe(200);
     expect(Buffer.from(await image.arrayBuffer()).equals(png)).toBe(true);
+  });
+
+  it('is made all the same when an image is already gone from the data directory, and says which', async () => {
+    const s = await scope.server();
+    const space = s.org.createSpace({
+      name: 'Lager',
+      kind: 'community',
+      audience: 'everyone',
+      postingPolicy: 'members'
+    });
+    const { token } = s.addUser('sara');
+    const uploaded = await fetch(`${s.url}/api/spaces/${space.id}/images`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'image/png' },
+      body: new Uint8Array(makePng(3, 3))
+    });
+    const { id } = (await uploaded.json()) as { id: string };
+    fs.rmSync(path.join(s.config.dataDir, 'uploads', id));
+    const summary = backupDataDir(s.config.dataDir, backupsDir());
+    expect(summary).toMatchObject({ images: 1, missingImages: [id] });
+    expect(fs.existsSync(path.join(summary.dir, 'fika.sqlite'))).toBe(true);
   });
 
   it('refuses a missing database, a target inside the data dir and a name already taken', async () => {
