@@ -61,7 +61,7 @@ export class Journal {
   append(records: readonly JournalRecord[]): void {
     if (this.broken) throw this.broken;
     if (records.length === 0) return;
-    const data = Buffer.concat(records.map(encodeRecord));
+    const data = encodeRecords(records);
     try {
       let written = 0;
       while (written < data.length) written += fs.writeSync(this.fd, data, written);
@@ -97,17 +97,35 @@ export class Journal {
   }
 }
 
-export function encodeRecord({ room, update }: JournalRecord): Buffer {
-  const name = Buffer.from(room, 'utf8');
-  if (name.length > MAX_ROOM_BYTES) throw new Error('room name too long for the journal');
-  const payloadLength = 2 + name.length + update.byteLength;
-  const out = Buffer.allocUnsafe(HEADER_BYTES + payloadLength);
-  out[0] = MAGIC;
-  out.writeUInt32LE(payloadLength, 1);
-  out.writeUInt16LE(name.length, HEADER_BYTES);
-  name.copy(out, HEADER_BYTES + 2);
-  out.set(update, HEADER_BYTES + 2 + name.length);
-  out.writeUInt32LE(zlib.crc32(out.subarray(HEADER_BYTES)), 5);
+/** One record's bytes (see the format above). */
+export function encodeRecord(record: JournalRecord): Buffer {
+  return encodeRecords([record]);
+}
+
+/**
+ * The records' bytes, written straight into one buffer: this is on every update's way to being
+ * relayed, so it makes no intermediate buffer per room name or per record.
+ */
+export function encodeRecords(records: readonly JournalRecord[]): Buffer {
+  let total = 0;
+  for (const { room, update } of records) {
+    const nameLength = Buffer.byteLength(room, 'utf8');
+    if (nameLength > MAX_ROOM_BYTES) throw new Error('room name too long for the journal');
+    total += HEADER_BYTES + 2 + nameLength + update.byteLength;
+  }
+  const out = Buffer.allocUnsafe(total);
+  let at = 0;
+  for (const { room, update } of records) {
+    const nameLength = out.write(room, at + HEADER_BYTES + 2, 'utf8');
+    const payloadLength = 2 + nameLength + update.byteLength;
+    out[at] = MAGIC;
+    out.writeUInt32LE(payloadLength, at + 1);
+    out.writeUInt16LE(nameLength, at + HEADER_BYTES);
+    out.set(update, at + HEADER_BYTES + 2 + nameLength);
+    const end = at + HEADER_BYTES + payloadLength;
+    out.writeUInt32LE(zlib.crc32(out.subarray(at + HEADER_BYTES, end)), at + 5);
+    at = end;
+  }
   return out;
 }
 

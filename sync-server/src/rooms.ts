@@ -3,14 +3,15 @@
  *
  * Durability contract: an update is committed to storage before any other connection sees it.
  * Accepted updates are applied to the room's Y.Doc at once (so the next update from the same
- * client validates against it), queued, and committed together after `commitDelayMs` (group
- * commit). Only after the commit are they relayed, and any reply that carries document state
- * (sync step 2 to a joining client) waits for the commit too: nobody is ever sent state that
- * a crash could take back.
+ * client validates against it), queued, and committed: at once when nothing was committed in the
+ * last millisecond, else together with everything read in the same turn of the event loop, or
+ * after `commitDelayMs` when that is set (group commit). Only after the commit are they relayed,
+ * and any reply that carries document state (sync step 2 to a joining client) waits for the
+ * commit too: nobody is ever sent state that a crash could take back.
  *
  * Life of a room: loaded from storage on its first connection; its stored updates are merged
- * into one row once they pass `compactThreshold` and the room is quiet; unloaded `roomIdleMs` after its last
- * connection closed.
+ * into one row once they pass `compactThreshold` and the room is quiet; unloaded `roomIdleMs`
+ * after its last connection closed.
  */
 import * as Y from 'yjs';
 import * as awarenessProtocol from 'y-protocols/awareness';
@@ -99,6 +100,12 @@ export class LoadedRoom {
 /** How often loaded rooms are checked for expired awareness states (as y-protocols does). */
 const AWARENESS_CHECK_MS = awarenessProtocol.outdatedTimeout / 10;
 
+/**
+ * A client update arriving this long after the last commit is committed and relayed at once;
+ * closer together, updates are grouped until the end of the event-loop turn.
+ */
+const QUIET_MS = 1;
+
 interface QueuedUpdate {
   room: LoadedRoom;
   update: Uint8Array;
@@ -110,6 +117,8 @@ export class RoomRegistry {
   private queue: QueuedUpdate[] = [];
   private timer: NodeJS.Timeout | null = null;
   private immediate: NodeJS.Immediate | null = null;
+  /** When the last commit ended (performance.now()), to tell a quiet server from a busy one. */
+  private lastFlushAt = -Infinity;
   private closed = false;
   private readonly awarenessTimer = setInterval(() => {
     const now = Date.now();
@@ -237,10 +246,18 @@ export class RoomRegistry {
     this.queue.push({ room: loaded, update, from });
     loaded.pending++;
     if (this.timer === null && this.immediate === null && !this.closed) {
-      // With no delay, everything read in this turn of the event loop is committed together
-      // right after it (group commit without waiting); a delay gathers more per commit.
-      if (this.opts.commitDelayMs === 0) this.immediate = setImmediate(() => this.flush());
-      else this.timer = setTimeout(() => this.flush(), this.opts.commitDelayMs);
+      if (this.opts.commitDelayMs > 0) {
+        // A delay gathers more per commit.
+        this.timer = setTimeout(() => this.flush(), this.opts.commitDelayMs);
+      } else if (performance.now() - this.lastFlushAt >= QUIET_MS) {
+        // A quiet server commits and relays at once: there is nothing to group this update with,
+        // and waiting for the end of the event-loop turn would only add to its relay latency.
+        this.flush();
+      } else {
+        // A busy one commits everything read in this turn of the event loop together, right
+        // after it (group commit without waiting).
+        this.immediate = setImmediate(() => this.flush());
+      }
     }
   }
 
@@ -257,17 +274,14 @@ export class RoomRegistry {
     const batch = this.queue;
     if (batch.length === 0) return;
     this.queue = [];
-    const end = this.metrics.commitSeconds.startTimer();
+    const started = performance.now();
     try {
       this.store.commit(batch.map((q) => ({ room: q.room.name, update: q.update })));
     } catch (err) {
-      end();
+      this.metrics.commitSeconds.observe((performance.now() - started) / 1000);
       this.failBatch(batch, err);
       return;
     }
-    end();
-    this.metrics.commitBatch.observe(batch.length);
-    this.metrics.updatesApplied.inc(batch.length);
     const now = performance.now();
     const touched = new Set<LoadedRoom>();
     let acknowledge: Map<LoadedRoom, Set<Peer>> | null = null;
@@ -287,6 +301,11 @@ export class RoomRegistry {
         peers.add(from);
       }
     }
+    // The metrics after the relays, which are what the commit was waiting for.
+    this.lastFlushAt = performance.now();
+    this.metrics.commitSeconds.observe((now - started) / 1000);
+    this.metrics.commitBatch.observe(batch.length);
+    this.metrics.updatesApplied.inc(batch.length);
     // One acknowledgement per room and peer per commit, after the relays: the room's state vector.
     if (acknowledge) {
       for (const [room, peers] of acknowledge) {
