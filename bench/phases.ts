@@ -30,7 +30,7 @@ export const FULL_TIMING: Timing = {
   saturationMeasureMs: 4000,
   idleWaitMs: 30_000,
   floodMs: 10_000,
-  rounds: 3
+  rounds: 5
 };
 
 export const QUICK_TIMING: Timing = {

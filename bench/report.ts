@@ -469,7 +469,7 @@ updates) so that the single load-generator core goes to receivers; the server se
 - **Latency** (1, 3): senders write \`m.set('s<i>', { t, n })\` on an open-loop schedule, \`t\` being the
   machine-wide clock (\`performance.timeOrigin + performance.now()\`); receivers' map observers record
   \`now − t\`. 2 s warm-up, 10 s measured, up to 5 s to drain; updates that never arrive count as infinitely
-  late. Every latency figure is the median of three rounds: percentiles of one run swing by more than the
+  late. Every latency figure is the median of five rounds: percentiles of one run swing by more than the
   servers differ. Figure 1: one room, 50 receivers, ⌈rate / 100⌉ sender connections (100 updates/s each,
   under Fika's 500 messages/s per connection); each round on a fresh server, the servers taking turns and
   alternating which goes first. Figure 3, on one more fresh server of each kind, both running: 100 rooms × 5
@@ -478,7 +478,7 @@ updates) so that the single load-generator core goes to receivers; the server se
   neither always meets the load generator in the same state; the load generator collects its own garbage
   before each), the median reported; the server not being measured is idle. The first round on each
   server is its cold start. Then, one server at a time, 500 clients connect again, one client per room
-  writes 1 update/s (100/s in all) and the other four receive, three times.
+  writes 1 update/s (100/s in all) and the other four receive, five times.
 - **Saturation** (2): one room, 10 senders and 10 receivers; the rate starts at 800/s and grows ×1.25 per step
   (1 s warm-up, 4 s measured) up to 4,500/s (10 senders × 450/s), until a step fails; then, if the server and
   not the load generator failed, three steps narrow the limit down, each halfway (geometrically) between the
@@ -572,7 +572,7 @@ export async function writeDocs(file: string, results: Results, m: Machine, quic
   const text = `## Sync server (\`npm run bench:sync\`)
 
 \`npm run bench:sync\` measures Fika's sync server against the reference y-websocket server
-(\`@y/websocket-server\` 0.1.1) side by side, on the same machine, in one run of about 14 minutes
+(\`@y/websocket-server\` 0.1.1) side by side, on the same machine, in one run of about 17 minutes
 (\`npm run bench:sync -- --quick\` for a short smoke run, \`-- --fika-env=FIKA_NAME=value\` to run Fika with a
 setting other than its default). It is not part of \`npm test\`. The figures below are the latest run; rerun it
 to update this page.
