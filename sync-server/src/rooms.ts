@@ -41,6 +41,8 @@ const SERVER_ORIGIN = Symbol('fika-server');
 
 export interface RoomOptions {
   commitDelayMs: number;
+  /** How long after a commit the server counts as busy (default `QUIET_MS`; tests set it). */
+  commitQuietMs?: number;
   compactThreshold: number;
   compactQuietMs: number;
   roomIdleMs: number;
@@ -253,7 +255,7 @@ export class RoomRegistry {
       if (this.opts.commitDelayMs > 0) {
         // A delay gathers more per commit.
         this.timer = setTimeout(() => this.flush(), this.opts.commitDelayMs);
-      } else if (performance.now() - this.lastFlushAt >= QUIET_MS) {
+      } else if (performance.now() - this.lastFlushAt >= (this.opts.commitQuietMs ?? QUIET_MS)) {
         // A quiet server commits and relays at once: there is nothing to group this update with,
         // and waiting for the end of the event-loop turn would only add to its relay latency.
         this.flush();
