@@ -38,7 +38,8 @@ interface Entry<T> {
 export class CachedAuthority implements SyncAuthority<User> {
   private readonly sessions = new Map<string, Entry<{ user: User; session: Session }>>();
   private readonly access = new Map<string, Entry<Access | null>>();
-  private readonly spaces = new Map<string, Entry<SpaceContext | null>>();
+  /** Kept until the organisation changes, so with no time of their own. */
+  private readonly spaces = new Map<string, SpaceContext | null>();
   private readonly opts: CacheOptions;
   private readonly timer: NodeJS.Timeout;
 
@@ -137,9 +138,9 @@ export class CachedAuthority implements SyncAuthority<User> {
     if (kioskIdOf(user.id) !== null) return null;
     const key = `${user.id}\n${spaceId}`;
     const hit = this.spaces.get(key);
-    if (hit) return hit.value;
+    if (hit !== undefined) return hit;
     const value = readSpaceContext(this.org, user.id, spaceId);
-    remember(this.spaces, key, { value, at: Date.now() }, this.opts.maxEntries);
+    remember(this.spaces, key, value, this.opts.maxEntries);
     return value;
   }
 }
@@ -155,7 +156,7 @@ function readSpaceContext(org: Org, userId: string, spaceId: string): SpaceConte
   return { id: space.id, postingPolicy: space.postingPolicy, manager };
 }
 
-function remember<T>(map: Map<string, Entry<T>>, key: string, entry: Entry<T>, max: number): void {
+function remember<V>(map: Map<string, V>, key: string, entry: V, max: number): void {
   if (map.size >= max && !map.has(key)) map.clear();
   map.set(key, entry);
 }

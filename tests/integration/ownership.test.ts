@@ -122,13 +122,8 @@ describe('ownership in a month partition', () => {
 describe('posting policy on an open connection', () => {
   it('applies a changed posting policy to the next post on an open connection', async () => {
     const s = await server();
-    const space = s.org.createSpace({
-      name: 'Announcements',
-      kind: 'news',
-      audience: 'everyone',
-      postingPolicy: 'members'
-    });
-    const room = `space/${space.id}/2026-11`;
+    const room = monthRoom(s);
+    const spaceId = room.split('/')[1]!;
     const anna = s.addUser('anna');
     const a = client(s, room, anna.token);
     const watcher = client(s, room, s.addUser('bo').token);
@@ -136,14 +131,14 @@ describe('posting policy on an open connection', () => {
     addPost(a.doc, { id: 'p1', authorId: anna.user.id, createdAt: 1, text: 'Open to all' });
     await waitFor(() => posts(watcher.doc).has('p1'), 3000, 'first post relayed');
 
-    s.org.updateSpace(space.id, { postingPolicy: 'editors' });
+    s.org.updateSpace(spaceId, { postingPolicy: 'editors' });
     addPost(a.doc, { id: 'p2', authorId: anna.user.id, createdAt: 2, text: 'Too late' });
     expect((await withTimeout(a.closed, 3000, 'refusal')).code).toBe(CloseCodes.UpdateRefused.code);
     await sleep(100);
     expect(posts(watcher.doc).has('p2')).toBe(false);
 
     // And back: a new connection of hers may post again once members may.
-    s.org.updateSpace(space.id, { postingPolicy: 'members' });
+    s.org.updateSpace(spaceId, { postingPolicy: 'members' });
     const again = client(s, room, anna.token);
     await synced(again);
     addPost(again.doc, { id: 'p3', authorId: anna.user.id, createdAt: 3, text: 'Open again' });
