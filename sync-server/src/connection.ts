@@ -20,6 +20,7 @@ import {
 import type { LoadedRoom, Peer } from './rooms';
 import type { SyncService, SyncUser } from './sync';
 import { kioskIdOf } from './kiosks';
+import { updateFault } from './update-shape';
 
 let nextConnectionId = 1;
 
@@ -210,6 +211,8 @@ export class Connection implements Peer {
     } catch (err) {
       return this.close(CloseCodes.BadMessage, `malformed update: ${(err as Error).message}`);
     }
+    const fault = updateFault(decoded);
+    if (fault !== null) return this.close(CloseCodes.BadMessage, `malformed update: ${fault}`);
     if (isEmptyUpdate(decoded)) return;
     if (this.access !== 'write') {
       this.sync.metrics.updatesRefused.inc({ reason: 'read-only' });

@@ -449,6 +449,80 @@ describe('bad input', () => {
     expect((await fetch(`${s.url}/healthz`)).status).toBe(200);
   });
 
+  /**
+   * Updates in Yjs's own format (v1) that its decoder reads but no Yjs client makes: one client
+   * (`CLIENT`) writing one struct at clock 0, or only a deletion. See sync-server/src/update-shape.ts.
+   */
+  const CLIENT = 987_654;
+  const seq =
+    (...parts: Array<(e: encoding.Encoder) => void>) =>
+    (e: encoding.Encoder) => {
+      for (const p of parts) p(e);
+    };
+  /** One struct of `CLIENT` at clock 0 and no deletions. */
+  const oneStruct = (...body: Array<(e: encoding.Encoder) => void>) =>
+    frame(u(1), u(1), u(CLIENT), u(0), ...body, u(0));
+  const crafted: Array<{ name: string; update: Uint8Array }> = [
+    // A garbage-collected range of length 0: applies, and then the document cannot be encoded.
+    { name: 'empty struct', update: oneStruct(u(0), u(0)) },
+    // A map entry under a parent that its own client makes only later: fails half-way through.
+    {
+      name: 'parent from the future',
+      update: oneStruct(
+        (e) => encoding.writeUint8(e, 8 | 0x20), // ContentAny, with a map key
+        u(0), // the parent is an item id…
+        seq(u(CLIENT), u(5)), // …of this client, after this one
+        (e) => encoding.writeVarString(e, 'key'),
+        u(1),
+        (e) => encoding.writeAny(e, 'value')
+      )
+    },
+    // No structs; a deletion of no items, of items the room does not have yet.
+    { name: 'empty deletion', update: frame(u(0), u(1), u(CLIENT + 1), u(1), u(4), u(0)) }
+  ];
+
+  it('refuses an update that Yjs decodes but that would break the room, disturbing nobody else', async () => {
+    const s = await server();
+    const room = openSpace(s);
+    const a = client(s, room, s.addUser('a').token);
+    const b = client(s, room, s.addUser('b').token);
+    await Promise.all([synced(a), synced(b)]);
+    const drops: string[] = [];
+    for (const [name, c] of Object.entries({ a, b })) {
+      c.provider.on('status', ({ status }: { status: string }) => {
+        if (status === 'disconnected') drops.push(name);
+      });
+    }
+    a.doc.getText('t').insert(0, 'kept');
+    await waitFor(() => b.doc.getText('t').toString() === 'kept');
+    const attacker = s.addUser('attacker').token;
+
+    for (const c of crafted) {
+      const raw = rawConnect(s, room, attacker);
+      await raw.opened;
+      raw.ws.send(frame(u(0), u(2), bytes(c.update)));
+      const closed = await withTimeout(raw.closed, 3000, c.name);
+      expect({ name: c.name, code: closed.code }).toEqual({ name: c.name, code: CloseCodes.BadMessage.code });
+      a.doc.getMap('m').set(c.name, true);
+      await waitFor(() => b.doc.getMap('m').get(c.name) === true, 3000, `sync after ${c.name}`);
+    }
+    expect(drops).toEqual([]);
+
+    // Someone joining now, and anyone after a restart, gets the room whole.
+    const late = client(s, room, s.addUser('late').token);
+    await synced(late);
+    expect(late.doc.getText('t').toString()).toBe('kept');
+    expect(Y.encodeStateVector(late.doc)).toEqual(Y.encodeStateVector(a.doc));
+    const dataDir = s.config.dataDir;
+    for (const c of [a, b, late]) c.destroy();
+    await s.stop();
+    const again = await server({ dataDir });
+    const fresh = client(again, room, again.addUser('fresh').token);
+    await synced(fresh);
+    expect(fresh.doc.getText('t').toString()).toBe('kept');
+    expect(Object.keys(fresh.doc.getMap('m').toJSON()).sort()).toEqual(crafted.map((c) => c.name).sort());
+  });
+
   it('disconnects a client that does not read once its send buffer passes the bound', async () => {
     const s = await server({ maxBufferedBytes: 1024 * 1024 });
     const room = openSpace(s);

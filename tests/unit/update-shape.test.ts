@@ -1,0 +1,216 @@
+/**
+ * The shape check every client update passes before the room's rules (sync-server/src/update-shape.ts):
+ * nothing a Yjs client makes is refused, and whatever it lets through applies and reads back.
+ */
+import { describe, expect, it } from 'vitest';
+import * as Y from 'yjs';
+import { updateFault } from '../../sync-server/src/update-shape';
+
+/** A small seeded generator (mulberry32), so that every run sees the same updates. */
+function random(seed: number): (n: number) => number {
+  let a = seed >>> 0;
+  return (n) => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return Math.floor((((t ^ (t >>> 14)) >>> 0) / 4294967296) * n);
+  };
+}
+
+/** One random edit of the kinds the app makes: map entries, text with formatting, lists, XML. */
+function edit(doc: Y.Doc, pick: (n: number) => number): void {
+  const text = doc.getText('t');
+  const list = doc.getArray<unknown>('a');
+  const map = doc.getMap<unknown>('m');
+  const xml = doc.getXmlFragment('x');
+  switch (pick(9)) {
+    case 0:
+      map.set(`k${pick(5)}`, { n: pick(100), s: 'värde' });
+      break;
+    case 1:
+      if (map.size > 0) map.delete([...map.keys()][pick(map.size)]!);
+      break;
+    case 2:
+      text.insert(pick(text.length + 1), 'hej ', pick(2) ? { bold: true } : undefined);
+      break;
+    case 3:
+      if (text.length > 2) text.delete(pick(text.length - 1), 1 + pick(2));
+      break;
+    case 4:
+      if (text.length > 2) text.format(pick(text.length - 1), 2, { italic: pick(2) ? true : null });
+      break;
+    case 5:
+      list.insert(pick(list.length + 1), [pick(10), 'x']);
+      break;
+    case 6:
+      if (list.length > 0) list.delete(pick(list.length), 1);
+      break;
+    case 7: {
+      const nested = new Y.Map<unknown>();
+      map.set(`nested${pick(3)}`, nested);
+      nested.set('inner', new Y.Text('inre'));
+      break;
+    }
+    default: {
+      const p = new Y.XmlElement('p');
+      p.setAttribute('class', `c${pick(3)}`);
+      p.insert(0, [new Y.XmlText('stycke')]);
+      xml.insert(pick(xml.length + 1), [p]);
+    }
+  }
+}
+
+/**
+ * Three clients editing, undoing and exchanging updates in a random order; every update each
+ * one sent, with the merged and whole-state updates a server and a reconnecting client send.
+ */
+function realUpdates(seed: number): { base: Uint8Array; updates: Uint8Array[] } {
+  const pick = random(seed);
+  const docs = [1, 2, 3].map((id) => {
+    const doc = new Y.Doc();
+    doc.clientID = id * 1000 + seed;
+    return doc;
+  });
+  const sent: Uint8Array[][] = docs.map(() => []);
+  docs.forEach((doc, i) =>
+    doc.on('update', (u: Uint8Array, origin: unknown) => origin !== 'remote' && sent[i]!.push(u))
+  );
+  const undo = docs.map((doc) => new Y.UndoManager([doc.getText('t'), doc.getArray('a'), doc.getMap('m')]));
+  const delivered = docs.map(() => docs.map(() => 0));
+  for (let step = 0; step < 120; step++) {
+    const i = pick(docs.length);
+    const doc = docs[i]!;
+    if (pick(8) === 0) undo[i]!.undo();
+    else if (pick(10) === 0) undo[i]!.redo();
+    else doc.transact(() => edit(doc, pick));
+    // Now and then a client catches up with some other's updates.
+    const to = pick(docs.length);
+    const from = pick(docs.length);
+    if (to !== from) {
+      for (const u of sent[from]!.slice(delivered[to]![from])) Y.applyUpdate(docs[to]!, u, 'remote');
+      delivered[to]![from] = sent[from]!.length;
+    }
+  }
+  const all = sent.flat();
+  const [a, b] = docs as [Y.Doc, Y.Doc];
+  return {
+    base: Y.encodeStateAsUpdate(a),
+    updates: [
+      ...all,
+      Y.mergeUpdates(all),
+      Y.encodeStateAsUpdate(b),
+      Y.encodeStateAsUpdate(b, Y.encodeStateVector(a)),
+      Y.diffUpdate(Y.mergeUpdates(sent[1]!), Y.encodeStateVector(a))
+    ]
+  };
+}
+
+/** One to four byte changes: replaced, flipped, inserted, removed, or copied from elsewhere. */
+function mutate(update: Uint8Array, donors: readonly Uint8Array[], pick: (n: number) => number): Uint8Array {
+  const bytes = Array.from(update);
+  for (let n = 1 + pick(4); n > 0; n--) {
+    const at = pick(bytes.length);
+    switch (pick(5)) {
+      case 0:
+        bytes[at] = [0, 1, 2, 127, 128, 255, pick(256)][pick(7)]!;
+        break;
+      case 1:
+        bytes[at]! ^= 1 << pick(8);
+        break;
+      case 2:
+        bytes.splice(at, 0, pick(256));
+        break;
+      case 3:
+        bytes.splice(at, 1);
+        break;
+      default: {
+        const donor = donors[pick(donors.length)]!;
+        const from = pick(donor.length);
+        bytes.splice(at, pick(3), ...donor.subarray(from, from + 1 + pick(8)));
+      }
+    }
+  }
+  return Uint8Array.from(bytes);
+}
+
+describe('update shape', () => {
+  it('accepts every update that Yjs clients make', () => {
+    for (const seed of [1, 2, 3, 4, 5]) {
+      const { base, updates } = realUpdates(seed);
+      for (const u of [base, ...updates]) expect(updateFault(Y.decodeUpdate(u))).toBeNull();
+    }
+  });
+
+  it('names what no Yjs client makes', () => {
+    const doc = new Y.Doc();
+    doc.clientID = 7;
+    doc.getText('t').insert(0, 'abc');
+    doc.getText('t').delete(1, 1);
+    const decoded = Y.decodeUpdate(Y.encodeStateAsUpdate(doc));
+    const item = decoded.structs[0] as Y.Item;
+    expect(updateFault(decoded)).toBeNull();
+
+    item.length = 0;
+    expect(updateFault(decoded)).toBe('empty struct 7:0');
+    item.length = 1;
+    item.origin = Y.createID(7, 0);
+    expect(updateFault(decoded)).toBe('origin after 7:0');
+    item.origin = Y.createID(8, 5);
+    item.rightOrigin = Y.createID(7, 3);
+    expect(updateFault(decoded)).toBe('right origin after 7:0');
+    item.rightOrigin = null;
+    const parent = item.parent;
+    item.parent = Y.createID(7, 1);
+    expect(updateFault(decoded)).toBe('parent after 7:0');
+    item.parent = parent;
+    decoded.ds.clients.get(7)![0]!.len = 0;
+    expect(updateFault(decoded)).toBe('empty deletion 7:1');
+  });
+
+  it('lets through only damaged updates that still apply and read back', () => {
+    const pick = random(2026);
+    const sources = [1, 2, 3].map((seed) => realUpdates(seed));
+    const donors = sources.flatMap((s) => s.updates);
+    let decodable = 0;
+    let passed = 0;
+    const broken: string[] = [];
+    for (let i = 0; i < 4000; i++) {
+      const { base, updates } = sources[pick(sources.length)]!;
+      const damaged = mutate(updates[pick(updates.length)]!, donors, pick);
+      let decoded;
+      try {
+        decoded = Y.decodeUpdate(damaged);
+      } catch {
+        continue;
+      }
+      decodable++;
+      if (updateFault(decoded) !== null) continue;
+      passed++;
+      // What the server does with an update it accepts: apply it to the room, store it, hand the
+      // whole state to a new client or a compaction, and load the stored rows after a restart.
+      let stage = 'apply';
+      try {
+        const room = new Y.Doc();
+        Y.applyUpdate(room, base);
+        Y.applyUpdate(room, damaged);
+        stage = 'send the whole state';
+        const whole = Y.encodeStateAsUpdate(room);
+        stage = 'read the whole state';
+        Y.applyUpdate(new Y.Doc(), whole);
+        stage = 'send what a client lacks';
+        const behind = new Y.Doc();
+        Y.applyUpdate(behind, base);
+        Y.applyUpdate(behind, Y.encodeStateAsUpdate(room, Y.encodeStateVector(behind)));
+        stage = 'load the stored rows';
+        Y.applyUpdate(new Y.Doc(), Y.mergeUpdates([base, damaged]));
+      } catch (err) {
+        broken.push(`${stage}: ${(err as Error).message} (${Buffer.from(damaged).toString('base64')})`);
+      }
+    }
+    expect(broken).toEqual([]);
+    // The damage was varied enough to reach Yjs: a fair share decoded, and most of that passed.
+    expect(decodable).toBeGreaterThan(400);
+    expect(passed).toBeGreaterThan(decodable / 2);
+  });
+});
