@@ -9,6 +9,8 @@
  * - an item pointing at an item of its own client that is not older than itself (as its origin,
  *   right origin or parent): Yjs takes that one to be integrated already, and fails half-way
  *   through applying the update.
+ * - a struct or deletion ending past 2^53 − 1: Yjs counts clocks in plain numbers, and beyond
+ *   that their sums are no longer exact, so later items could no longer be told apart.
  * Such an update is refused before it touches the room, like any other malformed message, in
  * every room: also in those whose rule lets writers do anything (a person's own room).
  */
@@ -21,6 +23,8 @@ export function updateFault(decoded: Decoded): string | null {
   for (const struct of decoded.structs) {
     const { client, clock } = struct.id;
     if (!(struct.length > 0)) return `empty struct ${client}:${clock}`;
+    if (!(clock + struct.length <= Number.MAX_SAFE_INTEGER))
+      return `struct past the last clock ${client}:${clock}`;
     if (struct instanceof Y.Item) {
       if (!olderOfSameClient(struct.origin, client, clock)) return `origin after ${client}:${clock}`;
       if (!olderOfSameClient(struct.rightOrigin, client, clock))
@@ -32,6 +36,8 @@ export function updateFault(decoded: Decoded): string | null {
   for (const [client, deletions] of decoded.ds.clients) {
     for (const deletion of deletions) {
       if (!(deletion.len > 0)) return `empty deletion ${client}:${deletion.clock}`;
+      if (!(deletion.clock + deletion.len <= Number.MAX_SAFE_INTEGER))
+        return `deletion past the last clock ${client}:${deletion.clock}`;
     }
   }
   return null;

@@ -153,6 +153,8 @@ describe('update shape', () => {
 
     item.length = 0;
     expect(updateFault(decoded)).toBe('empty struct 7:0');
+    item.length = 2 ** 53;
+    expect(updateFault(decoded)).toBe('struct past the last clock 7:0');
     item.length = 1;
     item.origin = Y.createID(7, 0);
     expect(updateFault(decoded)).toBe('origin after 7:0');
@@ -164,8 +166,11 @@ describe('update shape', () => {
     item.parent = Y.createID(7, 1);
     expect(updateFault(decoded)).toBe('parent after 7:0');
     item.parent = parent;
-    decoded.ds.clients.get(7)![0]!.len = 0;
+    const deletion = decoded.ds.clients.get(7)![0]!;
+    deletion.len = 0;
     expect(updateFault(decoded)).toBe('empty deletion 7:1');
+    deletion.len = Number.MAX_SAFE_INTEGER;
+    expect(updateFault(decoded)).toBe('deletion past the last clock 7:1');
   });
 
   it('lets through only damaged updates that still apply and read back', () => {
