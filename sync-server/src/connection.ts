@@ -263,7 +263,7 @@ export class Connection implements Peer {
       this.sync.registry.applyClientUpdate(loaded, this, update);
     } catch (err) {
       this.close(CloseCodes.BadMessage, `update could not be applied: ${(err as Error).message}`);
-      this.sync.registry.reset(loaded, 'an update failed to apply');
+      this.sync.registry.restore(loaded, 'an update failed to apply');
     }
   }
 }

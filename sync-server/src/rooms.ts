@@ -58,7 +58,7 @@ export class LoadedRoom {
    * costs about 70 µs (a call to the system's random source per character) and 56 bytes per
    * room; the guid only matters for subdocuments, which rooms do not use.
    */
-  readonly doc: Y.Doc;
+  doc: Y.Doc;
   readonly awareness: awarenessProtocol.Awareness;
   readonly peers = new Set<Peer>();
   /** Updates applied to `doc` but not yet committed. */
@@ -82,13 +82,18 @@ export class LoadedRoom {
     readonly name: string,
     readonly room: Room
   ) {
-    this.doc = new Y.Doc({ gc: room.kind !== 'doc', guid: name });
+    this.doc = this.emptyDoc();
     this.awareness = new awarenessProtocol.Awareness(this.doc);
     this.awareness.setLocalState(null);
     // Each Awareness checks for expired states on its own timer; the registry checks all its
     // rooms on one (expireAwareness), saving a timer and its closure per loaded room.
     clearInterval(this.awareness._checkInterval);
     this.awareness._checkInterval = null;
+  }
+
+  /** A new, empty document for this room. */
+  emptyDoc(): Y.Doc {
+    return new Y.Doc({ gc: this.room.kind !== 'doc', guid: this.name });
   }
 
   /** Removes the states of clients not heard from for the protocol's 30 s (a dropped client). */
@@ -166,11 +171,7 @@ export class RoomRegistry {
     const existing = this.rooms.get(room.name);
     if (existing) return existing;
     const loaded = new LoadedRoom(room.name, room);
-    const { updates } = this.store.load(room.name);
-    if (updates.length > 0) {
-      Y.applyUpdate(loaded.doc, updates.length === 1 ? updates[0]! : Y.mergeUpdates(updates));
-    }
-    loaded.storedRows = updates.length;
+    loaded.storedRows = this.readStored(loaded.name, loaded.doc);
     loaded.awareness.on(
       'update',
       (
@@ -183,6 +184,15 @@ export class RoomRegistry {
     this.onLoad?.(loaded);
     if (loaded.storedRows >= this.opts.compactThreshold) this.queueCompaction(loaded);
     return loaded;
+  }
+
+  /** Applies a room's stored updates to `doc`; returns how many rows they were. */
+  private readStored(name: string, doc: Y.Doc): number {
+    const { updates } = this.store.load(name);
+    if (updates.length > 0) {
+      Y.applyUpdate(doc, updates.length === 1 ? updates[0]! : Y.mergeUpdates(updates));
+    }
+    return updates.length;
   }
 
   /**
@@ -341,14 +351,25 @@ export class RoomRegistry {
   }
 
   /**
-   * Throws away a room's in-memory copy after it may have diverged from storage (an update
-   * failed half-way). What is pending is committed first; connections are closed with a code the
-   * client retries after, and the room reloads from storage on the next connection.
+   * Rebuilds a room's in-memory copy from storage after an update failed half-way through being
+   * applied. What is pending is committed first. The half-applied change was neither stored nor
+   * relayed, so storage then holds exactly what the room's connections have been sent, and they
+   * stay open. Only when storage cannot be read back are they closed, with a code the client
+   * retries after, and the room unloaded.
    */
-  reset(room: LoadedRoom, reason: string): void {
+  restore(room: LoadedRoom, reason: string): void {
     this.flush();
-    this.log.error({ room: room.name, reason }, 'room reset');
-    this.dropRoom(room, reason);
+    if (room.unloaded) return;
+    try {
+      const doc = room.emptyDoc();
+      room.storedRows = this.readStored(room.name, doc);
+      room.doc = doc;
+      room.awareness.doc = doc;
+      this.log.error({ room: room.name, reason }, 'room restored from storage');
+    } catch (err) {
+      this.log.error({ err, room: room.name, reason }, 'room could not be restored; reset');
+      this.dropRoom(room, reason);
+    }
   }
 
   private dropRoom(room: LoadedRoom, reason: string): void {
