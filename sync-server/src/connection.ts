@@ -12,6 +12,7 @@ import type { Logger } from './logger';
 import {
   BadMessageError,
   encodeAwareness,
+  encodeAwarenessEntries,
   encodeSyncStep1,
   encodeSyncStep2,
   isEmptyUpdate,
@@ -20,6 +21,7 @@ import {
 import type { LoadedRoom, Peer } from './rooms';
 import type { SyncService, SyncUser } from './sync';
 import { kioskIdOf } from './kiosks';
+import { heldByOthers } from './presence';
 import { updateFault } from './update-shape';
 
 let nextConnectionId = 1;
@@ -71,6 +73,10 @@ export class Connection implements Peer {
     this.messageTokens -= 1;
     this.byteTokens -= bytes;
     return true;
+  }
+
+  get userId(): string {
+    return this.user.id;
   }
 
   get log(): Logger {
@@ -161,11 +167,17 @@ export class Connection implements Peer {
         this.onUpdate(loaded, message.update.slice(), message.step2);
         if (message.step2) this.answeredStep1 = true;
         return;
-      case 'awareness':
+      case 'awareness': {
         // A kiosk screen is nobody: it shows no presence, and nothing it sends reaches anyone.
         if (kioskIdOf(this.user.id) !== null) return;
-        awarenessProtocol.applyAwarenessUpdate(loaded.awareness, message.update, this);
+        // Only the states of this connection's own clients, or of clients nobody else announced
+        // (see presence.ts).
+        const own = message.clients.filter((c) => !heldByOthers(loaded, this, c.clientID));
+        if (own.length === 0) return;
+        const update = own.length === message.clients.length ? message.update : encodeAwarenessEntries(own);
+        awarenessProtocol.applyAwarenessUpdate(loaded.awareness, update, this);
         return;
+      }
       case 'query-awareness': {
         const ids = [...loaded.awareness.getStates().keys()];
         if (ids.length > 0)

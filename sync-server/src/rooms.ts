@@ -20,11 +20,14 @@ import { CloseCodes, type CloseCode } from '../../src/lib/model/close-codes';
 import type { Logger } from './logger';
 import type { Metrics } from './metrics';
 import type { StoredRoomInfo, UpdateStore } from './persistence';
-import { encodeAwareness, encodeCommitted, encodeUpdate } from './messages';
+import { encodeCommitted, encodeUpdate } from './messages';
+import { relayPresence } from './presence';
 
 /** A connection as the rooms see it. */
 export interface Peer {
   readonly id: number;
+  /** The person the peer acts for. */
+  readonly userId: string;
   /** The peer asked to be told, after each commit of its updates, what the room has stored. */
   readonly wantsCommitted: boolean;
   /**
@@ -177,7 +180,7 @@ export class RoomRegistry {
       (
         { added, updated, removed }: { added: number[]; updated: number[]; removed: number[] },
         origin: unknown
-      ) => this.onAwareness(loaded, added, updated, removed, origin)
+      ) => relayPresence(loaded, added, updated, removed, origin)
     );
     this.rooms.set(room.name, loaded);
     this.metrics.roomsLoaded.set(this.rooms.size);
@@ -445,30 +448,6 @@ export class RoomRegistry {
     room.doc.destroy();
     if (this.rooms.get(room.name) === room) this.rooms.delete(room.name);
     this.metrics.roomsLoaded.set(this.rooms.size);
-  }
-
-  private onAwareness(
-    room: LoadedRoom,
-    added: number[],
-    updated: number[],
-    removed: number[],
-    origin: unknown
-  ): void {
-    const peer = origin as Peer;
-    if (room.peers.has(peer)) {
-      const clients = (peer.awarenessIds ??= []);
-      for (const id of added) if (!clients.includes(id)) clients.push(id);
-      for (const id of updated) if (!clients.includes(id)) clients.push(id);
-      for (const id of removed) {
-        const at = clients.indexOf(id);
-        if (at >= 0) clients.splice(at, 1);
-      }
-    }
-    const changed = [...added, ...updated, ...removed];
-    if (changed.length === 0 || room.peers.size === 0) return;
-    // Sent to every connection, the sender too: the stock client counts it as a sign of life.
-    const message = encodeAwareness(awarenessProtocol.encodeAwarenessUpdate(room.awareness, changed));
-    for (const peer of room.peers) peer.send(message);
   }
 
   /** Commits what is pending and unloads every room (shutdown). */

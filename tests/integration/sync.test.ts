@@ -85,6 +85,61 @@ describe('sync between stock clients', () => {
     await waitFor(() => !b.provider.awareness.getStates().has(a.doc.clientID));
   });
 
+  it("keeps each person's presence their own, and a reconnect's", async () => {
+    const s = await server();
+    const room = openSpace(s);
+    const anna = s.addUser('anna');
+    const a = client(s, room, anna.token);
+    const b = client(s, room, s.addUser('bo').token);
+    await Promise.all([synced(a), synced(b)]);
+    a.provider.awareness.setLocalStateField('user', { name: 'Anna' });
+    const id = a.doc.clientID;
+    const seenByB = () => b.provider.awareness.getStates().get(id) as { user?: { name: string } } | undefined;
+    await waitFor(() => seenByB()?.user?.name === 'Anna');
+    /** An awareness message with one client's state. */
+    const presence = (clientID: number, clock: number, state: unknown) => {
+      const e = encoding.createEncoder();
+      encoding.writeVarUint(e, 1);
+      encoding.writeVarUint(e, clientID);
+      encoding.writeVarUint(e, clock);
+      encoding.writeVarString(e, JSON.stringify(state));
+      const update = encoding.toUint8Array(e);
+      const m = encoding.createEncoder();
+      encoding.writeVarUint(m, 1);
+      encoding.writeVarUint8Array(m, update);
+      return encoding.toUint8Array(m);
+    };
+
+    // Someone else can neither speak as her client nor make her presence disappear; their own
+    // presence, sent after, shows that the server has read both.
+    const mallory = rawConnect(s, room, s.addUser('mallory').token);
+    await mallory.opened;
+    mallory.ws.send(presence(id, 100, { user: { name: 'Anna (not)' } }));
+    mallory.ws.send(presence(id, 101, null));
+    mallory.ws.send(presence(4242, 1, { user: { name: 'Mallory' } }));
+    await waitFor(() => b.provider.awareness.getStates().has(4242));
+    expect(seenByB()?.user?.name).toBe('Anna');
+
+    // Anna herself, on a new connection the server takes over her client id; the old connection
+    // going away (as after a network change) leaves the new one's presence in place.
+    const again = rawConnect(s, room, anna.token);
+    await again.opened;
+    again.ws.send(presence(id, 200, { user: { name: 'Anna' }, moved: true }));
+    await waitFor(() => (seenByB() as { moved?: boolean } | undefined)?.moved === true);
+    // The old connection drops without a word (no removal of her state sent).
+    a.provider.shouldConnect = false;
+    (a.provider.ws as unknown as import('ws').WebSocket).terminate();
+    // Bo, Mallory and Anna's new connection stay.
+    for (const deadline = Date.now() + 3000; (await metric(s, 'fika_sync_connections')) !== 3;) {
+      if (Date.now() > deadline) throw new Error('the old connection stayed open');
+      await sleep(20);
+    }
+    await sleep(200);
+    expect(seenByB()?.user?.name).toBe('Anna');
+    again.ws.close();
+    await waitFor(() => seenByB() === undefined, 3000, 'presence gone with its last connection');
+  });
+
   it('fills the org room from the server tables and keeps it current', async () => {
     const s = await server();
     const { user, token } = s.addUser('dora');

@@ -18,6 +18,7 @@ import { removeDir, tempDataDir } from '../factories';
 class RecordingPeer implements Peer {
   static next = 1;
   readonly id = RecordingPeer.next++;
+  readonly userId = 'u1';
   readonly wantsCommitted = false;
   awarenessIds: number[] | null = null;
   readonly received: Uint8Array[] = [];
