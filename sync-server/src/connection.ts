@@ -21,7 +21,7 @@ import {
 import type { LoadedRoom, Peer } from './rooms';
 import type { SyncService, SyncUser } from './sync';
 import { kioskIdOf } from './kiosks';
-import { heldByOthers } from './presence';
+import { heldByOthers, presenceFault } from './presence';
 import { updateFault } from './update-shape';
 
 let nextConnectionId = 1;
@@ -170,6 +170,8 @@ export class Connection implements Peer {
       case 'awareness': {
         // A kiosk screen is nobody: it shows no presence, and nothing it sends reaches anyone.
         if (kioskIdOf(this.user.id) !== null) return;
+        const fault = presenceFault(loaded, this, message.clients);
+        if (fault !== null) return this.close(CloseCodes.BadMessage, fault);
         // Only the states of this connection's own clients, or of clients nobody else announced
         // (see presence.ts).
         const own = message.clients.filter((c) => !heldByOthers(loaded, this, c.clientID));

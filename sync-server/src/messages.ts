@@ -32,6 +32,8 @@ export interface AwarenessEntry {
   clientID: number;
   clock: number;
   state: unknown;
+  /** The length of the state's JSON text, in UTF-16 code units. */
+  stateLength: number;
 }
 
 export class BadMessageError extends Error {}
@@ -77,8 +79,9 @@ function decodeAwareness(update: Uint8Array): AwarenessEntry[] {
   for (let i = 0; i < count; i++) {
     const clientID = decoding.readVarUint(decoder);
     const clock = decoding.readVarUint(decoder);
-    const state: unknown = JSON.parse(decoding.readVarString(decoder));
-    entries.push({ clientID, clock, state });
+    const json = decoding.readVarString(decoder);
+    const state: unknown = JSON.parse(json);
+    entries.push({ clientID, clock, state, stateLength: json.length });
   }
   if (decoding.hasContent(decoder)) throw new BadMessageError('trailing bytes in awareness update');
   return entries;

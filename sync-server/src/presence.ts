@@ -9,8 +9,35 @@
  * not noticed yet) takes over the ids of their earlier one.
  */
 import * as awarenessProtocol from 'y-protocols/awareness';
-import { encodeAwareness } from './messages';
+import { encodeAwareness, type AwarenessEntry } from './messages';
 import type { LoadedRoom, Peer } from './rooms';
+
+/**
+ * What one connection may announce. The stock client announces one client (its document's); a
+ * state holds a name, a colour and a caret. More would only grow what the server keeps and what
+ * it sends to everyone in the room, and to everyone who joins it.
+ */
+export const PresenceLimits = { clientsPerConnection: 8, stateLength: 16 * 1024 } as const;
+
+/** Why an awareness message goes beyond the limits above, or null when it does not. */
+export function presenceFault(
+  room: LoadedRoom,
+  peer: Peer,
+  entries: readonly AwarenessEntry[]
+): string | null {
+  let announced = peer.awarenessIds?.length ?? 0;
+  for (const entry of entries) {
+    if (entry.stateLength > PresenceLimits.stateLength) {
+      return `presence state of client ${entry.clientID} over ${PresenceLimits.stateLength} characters`;
+    }
+    if (entry.state === null || peer.awarenessIds?.includes(entry.clientID)) continue;
+    if (!heldByOthers(room, peer, entry.clientID)) announced++;
+  }
+  if (announced > PresenceLimits.clientsPerConnection) {
+    return `presence of more than ${PresenceLimits.clientsPerConnection} clients on one connection`;
+  }
+  return null;
+}
 
 /** Whether another person's connection in the room has announced the state of `clientID`. */
 export function heldByOthers(room: LoadedRoom, peer: Peer, clientID: number): boolean {

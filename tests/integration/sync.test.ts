@@ -435,6 +435,11 @@ describe('bad input', () => {
   }
   const u = (n: number) => (e: encoding.Encoder) => encoding.writeVarUint(e, n);
   const bytes = (b: Uint8Array) => (e: encoding.Encoder) => encoding.writeVarUint8Array(e, b);
+  const seq =
+    (...parts: Array<(e: encoding.Encoder) => void>) =>
+    (e: encoding.Encoder) => {
+      for (const p of parts) p(e);
+    };
 
   it('closes only the offending connection with a clear code while others keep syncing', async () => {
     const s = await server({
@@ -482,6 +487,31 @@ describe('bad input', () => {
           ),
         code: 4400
       },
+      {
+        name: 'presence of many clients',
+        send: (ws) => {
+          const entries = Array.from({ length: 9 }, (_, i) =>
+            seq(u(5000 + i), u(1), (e) => encoding.writeVarString(e, '{}'))
+          );
+          ws.send(frame(u(1), bytes(frame(u(9), ...entries))));
+        },
+        code: 4400
+      },
+      {
+        name: 'oversized presence',
+        send: (ws) =>
+          ws.send(
+            frame(
+              u(1),
+              bytes(
+                frame(u(1), u(6000), u(1), (e) =>
+                  encoding.writeVarString(e, JSON.stringify('x'.repeat(20_000)))
+                )
+              )
+            )
+          ),
+        code: 4400
+      },
       { name: 'text frame', send: (ws) => ws.send('hello'), code: 4400 },
       { name: 'oversized', send: (ws) => ws.send(new Uint8Array(100 * 1024)), code: 4413 },
       {
@@ -509,11 +539,6 @@ describe('bad input', () => {
    * (`CLIENT`) writing one struct at clock 0, or only a deletion. See sync-server/src/update-shape.ts.
    */
   const CLIENT = 987_654;
-  const seq =
-    (...parts: Array<(e: encoding.Encoder) => void>) =>
-    (e: encoding.Encoder) => {
-      for (const p of parts) p(e);
-    };
   /** One struct of `CLIENT` at clock 0 and no deletions. */
   const oneStruct = (...body: Array<(e: encoding.Encoder) => void>) =>
     frame(u(1), u(1), u(CLIENT), u(0), ...body, u(0));
