@@ -26,6 +26,13 @@ import { updateFault } from './update-shape';
 
 let nextConnectionId = 1;
 
+/**
+ * Requests for the room's whole state (sync step 1, query awareness), each of which makes the
+ * server go through the whole document: a burst, then one a second. The stock client sends one
+ * step 1 per connection (more only with a resync interval set).
+ */
+const WholeStateRequests = { burst: 10, perSecond: 1 } as const;
+
 export class Connection implements Peer {
   readonly id = nextConnectionId++;
   loaded: LoadedRoom | null = null;
@@ -39,6 +46,7 @@ export class Connection implements Peer {
    */
   private messageTokens: number;
   private byteTokens: number;
+  private wholeStateTokens: number = WholeStateRequests.burst;
   private refilledAt: number;
   private droppedUpdates = 0;
   /**
@@ -69,9 +77,20 @@ export class Connection implements Peer {
     this.refilledAt = now;
     this.messageTokens = Math.min(c.messageBurst, this.messageTokens + seconds * c.messagesPerSecond);
     this.byteTokens = Math.min(c.bytesBurst, this.byteTokens + seconds * c.bytesPerSecond);
+    this.wholeStateTokens = Math.min(
+      WholeStateRequests.burst,
+      this.wholeStateTokens + seconds * WholeStateRequests.perSecond
+    );
     if (this.messageTokens < 1 || this.byteTokens < bytes) return false;
     this.messageTokens -= 1;
     this.byteTokens -= bytes;
+    return true;
+  }
+
+  /** Takes one request for the room's whole state; false when too many came too fast. */
+  private wholeStateAllowed(): boolean {
+    if (this.wholeStateTokens < 1) return false;
+    this.wholeStateTokens -= 1;
     return true;
   }
 
@@ -159,6 +178,7 @@ export class Connection implements Peer {
     const loaded = this.loaded;
     switch (message.type) {
       case 'sync-step-1': {
+        if (!this.wholeStateAllowed()) return this.close(CloseCodes.RateLimited, 'sync step 1 too often');
         const sv = message.stateVector.slice();
         this.sync.registry.whenCommitted(loaded, () => this.send(encodeSyncStep2(loaded.doc, sv)));
         return;
@@ -181,6 +201,8 @@ export class Connection implements Peer {
         return;
       }
       case 'query-awareness': {
+        if (!this.wholeStateAllowed())
+          return this.close(CloseCodes.RateLimited, 'presence asked for too often');
         const ids = [...loaded.awareness.getStates().keys()];
         if (ids.length > 0)
           this.send(encodeAwareness(awarenessProtocol.encodeAwarenessUpdate(loaded.awareness, ids)));

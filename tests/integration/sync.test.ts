@@ -513,6 +513,14 @@ describe('bad input', () => {
         code: 4400
       },
       { name: 'text frame', send: (ws) => ws.send('hello'), code: 4400 },
+      {
+        // Each one makes the server go through the whole document.
+        name: 'repeated sync step 1',
+        send: (ws) => {
+          for (let i = 0; i < 20; i++) ws.send(frame(u(0), u(0), bytes(Y.encodeStateVector(new Y.Doc()))));
+        },
+        code: 4429
+      },
       { name: 'oversized', send: (ws) => ws.send(new Uint8Array(100 * 1024)), code: 4413 },
       {
         name: 'flood',
