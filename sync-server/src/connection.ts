@@ -28,10 +28,20 @@ let nextConnectionId = 1;
 
 /**
  * Requests for the room's whole state (sync step 1, query awareness), each of which makes the
- * server go through the whole document: a burst, then one a second. The stock client sends one
- * step 1 per connection (more only with a resync interval set).
+ * server go through the whole document or every presence state: up to a burst are answered at
+ * once, and beyond it (one a second sustained) those that come meanwhile wait and are answered
+ * together a second later, from one encoding. The stock client sends one step 1 per connection;
+ * the app sends one more after each change that only deletes (its answer confirms the change).
  */
 const WholeStateRequests = { burst: 10, perSecond: 1 } as const;
+
+/** Requests for the room's whole state waiting to be answered together. */
+interface WaitingRequests {
+  /** The latest state vector of the step 1s waiting, and how many there are. */
+  stateVector: Uint8Array | null;
+  step1s: number;
+  awareness: boolean;
+}
 
 export class Connection implements Peer {
   readonly id = nextConnectionId++;
@@ -47,6 +57,7 @@ export class Connection implements Peer {
   private messageTokens: number;
   private byteTokens: number;
   private wholeStateTokens: number = WholeStateRequests.burst;
+  private waiting: WaitingRequests | null = null;
   private refilledAt: number;
   private droppedUpdates = 0;
   /**
@@ -87,11 +98,44 @@ export class Connection implements Peer {
     return true;
   }
 
-  /** Takes one request for the room's whole state; false when too many came too fast. */
-  private wholeStateAllowed(): boolean {
-    if (this.wholeStateTokens < 1) return false;
-    this.wholeStateTokens -= 1;
-    return true;
+  /**
+   * Takes one request for the room's whole state; null when it may be answered now, else the
+   * requests waiting to be answered together, which it joins.
+   */
+  private wholeStateWait(): WaitingRequests | null {
+    if (this.waiting === null && this.wholeStateTokens >= 1) {
+      this.wholeStateTokens -= 1;
+      return null;
+    }
+    if (this.waiting === null) {
+      this.waiting = { stateVector: null, step1s: 0, awareness: false };
+      setTimeout(() => this.answerWaiting(), 1000 / WholeStateRequests.perSecond).unref();
+    }
+    return this.waiting;
+  }
+
+  private answerWaiting(): void {
+    const waiting = this.waiting;
+    this.waiting = null;
+    const loaded = this.loaded;
+    if (!waiting || this.closing || !loaded) return;
+    if (waiting.stateVector) this.answerStep1(loaded, waiting.stateVector, waiting.step1s);
+    if (waiting.awareness) this.sendAwareness(loaded);
+  }
+
+  /** Answers `count` sync step 1s with the one state vector, once what is pending is stored. */
+  private answerStep1(loaded: LoadedRoom, stateVector: Uint8Array, count: number): void {
+    this.sync.registry.whenCommitted(loaded, () => {
+      const answer = encodeSyncStep2(loaded.doc, stateVector);
+      for (let i = 0; i < count; i++) this.send(answer);
+    });
+  }
+
+  /** Sends every presence state in the room. */
+  private sendAwareness(loaded: LoadedRoom): void {
+    const ids = [...loaded.awareness.getStates().keys()];
+    if (ids.length > 0)
+      this.send(encodeAwareness(awarenessProtocol.encodeAwarenessUpdate(loaded.awareness, ids)));
   }
 
   get userId(): string {
@@ -110,12 +154,7 @@ export class Connection implements Peer {
     this.room = loaded.room;
     this.sync.registry.whenCommitted(loaded, () => {
       this.send(encodeSyncStep1(loaded.doc));
-      const states = loaded.awareness.getStates();
-      if (states.size > 0) {
-        this.send(
-          encodeAwareness(awarenessProtocol.encodeAwarenessUpdate(loaded.awareness, [...states.keys()]))
-        );
-      }
+      this.sendAwareness(loaded);
     });
   }
 
@@ -178,9 +217,12 @@ export class Connection implements Peer {
     const loaded = this.loaded;
     switch (message.type) {
       case 'sync-step-1': {
-        if (!this.wholeStateAllowed()) return this.close(CloseCodes.RateLimited, 'sync step 1 too often');
-        const sv = message.stateVector.slice();
-        this.sync.registry.whenCommitted(loaded, () => this.send(encodeSyncStep2(loaded.doc, sv)));
+        const stateVector = message.stateVector.slice();
+        const waiting = this.wholeStateWait();
+        if (waiting === null) return this.answerStep1(loaded, stateVector, 1);
+        // The client's state only grows: an answer to its latest state vector answers the earlier ones.
+        waiting.stateVector = stateVector;
+        waiting.step1s++;
         return;
       }
       case 'sync-update':
@@ -201,11 +243,9 @@ export class Connection implements Peer {
         return;
       }
       case 'query-awareness': {
-        if (!this.wholeStateAllowed())
-          return this.close(CloseCodes.RateLimited, 'presence asked for too often');
-        const ids = [...loaded.awareness.getStates().keys()];
-        if (ids.length > 0)
-          this.send(encodeAwareness(awarenessProtocol.encodeAwarenessUpdate(loaded.awareness, ids)));
+        const waiting = this.wholeStateWait();
+        if (waiting === null) this.sendAwareness(loaded);
+        else waiting.awareness = true;
         return;
       }
     }
