@@ -13,6 +13,7 @@ import {
   BadMessageError,
   encodeAwareness,
   encodeAwarenessEntries,
+  encodeCommitted,
   encodeSyncStep1,
   encodeSyncStep2,
   isEmptyUpdate,
@@ -22,7 +23,7 @@ import type { LoadedRoom, Peer } from './rooms';
 import type { SyncService, SyncUser } from './sync';
 import { kioskIdOf } from './kiosks';
 import { heldByOthers, presenceFault } from './presence';
-import { updateFault } from './update-shape';
+import { newPart, updateFault } from './update-shape';
 
 let nextConnectionId = 1;
 
@@ -335,8 +336,16 @@ export class Connection implements Peer {
         return this.close(CloseCodes.InternalError, 'client ids could not be recorded');
       }
     }
+    const fresh = newPart(loaded.doc, update, decoded);
+    if (fresh === null) {
+      // Nothing new: the room holds all of it, stored or about to be.
+      if (this.wantsCommitted) {
+        this.sync.registry.whenCommitted(loaded, () => this.send(encodeCommitted(loaded.doc)));
+      }
+      return;
+    }
     try {
-      this.sync.registry.applyClientUpdate(loaded, this, update);
+      this.sync.registry.applyClientUpdate(loaded, this, fresh);
     } catch (err) {
       this.close(CloseCodes.BadMessage, `update could not be applied: ${(err as Error).message}`);
       this.sync.registry.restore(loaded, 'an update failed to apply');

@@ -1,5 +1,6 @@
 /**
- * What every decoded update must satisfy before it is applied, whatever the room's rules.
+ * What every decoded update must satisfy before it is applied, whatever the room's rules, and
+ * which part of it is new to the room (`newPart`).
  *
  * `Y.decodeUpdate` reads anything the binary format can express, and Yjs then trusts that an
  * update was made by Yjs. Updates of the following shapes get through its decoder, no Yjs client
@@ -46,4 +47,28 @@ export function updateFault(decoded: Decoded): string | null {
 /** True when `ref` is absent, of another client, or of this client and older than `clock`. */
 function olderOfSameClient(ref: Y.ID | null, client: number, clock: number): boolean {
   return ref === null || ref.client !== client || ref.clock < clock;
+}
+
+/**
+ * The part of a client update that `doc` does not hold yet: the update itself when all of its
+ * structs are new, a copy without the structs (and parts of structs) the document already has
+ * when some are not, or null when nothing of it is new. Yjs skips the structs it already has when
+ * applying, but stored and relayed as they came, another copy of them would sit beside the real
+ * one: a client may resend its own (harmlessly), but a writer could also send someone else's
+ * ids with other content, and merging the stored rows when the room is next loaded could then
+ * take that content instead. Only what is new is applied, stored and relayed.
+ */
+export function newPart(doc: Y.Doc, update: Uint8Array, decoded: Decoded): Uint8Array | null {
+  const known = doc.store;
+  let overlaps = false;
+  for (const struct of decoded.structs) {
+    if (struct.id.clock < Y.getState(known, struct.id.client)) {
+      overlaps = true;
+      break;
+    }
+  }
+  if (!overlaps) return update;
+  const fresh = Y.diffUpdate(update, Y.encodeStateVector(doc));
+  const rest = Y.decodeUpdate(fresh);
+  return rest.structs.length === 0 && rest.ds.clients.size === 0 ? null : fresh;
 }

@@ -6,8 +6,25 @@
 import { describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import { CloseCodes } from '../../src/lib/model/close-codes';
-import { addPost, editPost, posts, setReaction } from '../../src/lib/model/space-room';
-import { sleep, synced, waitFor, withTimeout, type TestServer } from '../support/server';
+import * as encoding from 'lib0/encoding';
+import {
+  addComment,
+  addPost,
+  deleteComment,
+  editPost,
+  posts,
+  setReaction
+} from '../../src/lib/model/space-room';
+import { damage, random } from '../support/damage';
+import {
+  rawConnect,
+  sleep,
+  synced,
+  waitFor,
+  withTimeout,
+  type RawClient,
+  type TestServer
+} from '../support/server';
 import { testScope } from '../support/scope';
 
 const scope = testScope();
@@ -143,5 +160,71 @@ describe('posting policy on an open connection', () => {
     await synced(again);
     addPost(again.doc, { id: 'p3', authorId: anna.user.id, createdAt: 3, text: 'Open again' });
     await waitFor(() => posts(watcher.doc).has('p3'), 3000, 'post after the change back');
+  });
+});
+
+describe('damaged copies of real updates', () => {
+  it('leave the room as its writers made it, live and after a restart', async () => {
+    const s = await server();
+    const room = monthRoom(s);
+    const anna = s.addUser('anna');
+    const a = client(s, room, anna.token);
+    const b = client(s, room, s.addUser('bo').token);
+    await Promise.all([synced(a), synced(b)]);
+    const sent: Uint8Array[] = [];
+    a.doc.on('update', (u: Uint8Array, origin: unknown) => {
+      if (origin !== a.provider) sent.push(u);
+    });
+    for (let i = 0; i < 6; i++) {
+      addPost(a.doc, { id: `p${i}`, authorId: anna.user.id, createdAt: i, text: `Post **${i}**` });
+    }
+    editPost(a.doc, 'p1', 'Edited', 10);
+    addComment(a.doc, {
+      id: 'c1',
+      postId: 'p0',
+      parentId: null,
+      authorId: anna.user.id,
+      createdAt: 11,
+      text: 'Hi'
+    });
+    setReaction(a.doc, 'p0', anna.user.id, 'like', true, 12);
+    deleteComment(a.doc, 'c1');
+    await waitFor(() => posts(b.doc).size === 6, 3000, 'posts relayed');
+
+    // Another member of the space sends 300 damaged copies of what Anna sent, as updates and as
+    // sync answers, on a new connection whenever the last one was closed.
+    const donors = [...sent, Y.encodeStateAsUpdate(a.doc)];
+    const pick = random(1);
+    const mallory = s.addUser('mallory').token;
+    let raw: RawClient | null = null;
+    for (let i = 0; i < 300; i++) {
+      if (raw === null || raw.ws.readyState !== raw.ws.OPEN) {
+        raw = rawConnect(s, room, mallory);
+        await raw.opened;
+      }
+      const e = encoding.createEncoder();
+      encoding.writeVarUint(e, 0);
+      encoding.writeVarUint(e, pick(2) === 0 ? 1 : 2);
+      encoding.writeVarUint8Array(e, damage(donors[pick(donors.length)]!, donors, pick));
+      raw.ws.send(encoding.toUint8Array(e));
+      await sleep(5);
+    }
+
+    // Anna and Bo were never disturbed, and everyone gets the room as Anna has it.
+    addPost(a.doc, { id: 'last', authorId: anna.user.id, createdAt: 99, text: 'Still here' });
+    await waitFor(() => posts(b.doc).has('last'), 3000, 'still syncing');
+    expect([a.provider.wsconnected, b.provider.wsconnected]).toEqual([true, true]);
+    const late = client(s, room, s.addUser('late').token);
+    await synced(late);
+    await waitFor(() => posts(late.doc).has('last'), 3000, 'late joiner');
+    expect(posts(late.doc).toJSON()).toEqual(posts(a.doc).toJSON());
+    const dataDir = s.config.dataDir;
+    for (const c of [a, b, late]) c.destroy();
+    await s.stop();
+    const again = await server({ dataDir });
+    const fresh = client(again, room, again.addUser('fresh').token);
+    await synced(fresh);
+    await waitFor(() => posts(fresh.doc).has('last'), 3000, 'after a restart');
+    expect(posts(fresh.doc).toJSON()).toEqual(posts(late.doc).toJSON());
   });
 });

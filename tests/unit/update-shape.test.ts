@@ -4,19 +4,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
-import { updateFault } from '../../sync-server/src/update-shape';
-
-/** A small seeded generator (mulberry32), so that every run sees the same updates. */
-function random(seed: number): (n: number) => number {
-  let a = seed >>> 0;
-  return (n) => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return Math.floor((((t ^ (t >>> 14)) >>> 0) / 4294967296) * n);
-  };
-}
+import { newPart, updateFault } from '../../sync-server/src/update-shape';
+import { damage, random } from '../support/damage';
 
 /** One random edit of the kinds the app makes: map entries, text with formatting, lists, XML. */
 function edit(doc: Y.Doc, pick: (n: number) => number): void {
@@ -106,32 +95,15 @@ function realUpdates(seed: number): { base: Uint8Array; updates: Uint8Array[] } 
   };
 }
 
-/** One to four byte changes: replaced, flipped, inserted, removed, or copied from elsewhere. */
-function mutate(update: Uint8Array, donors: readonly Uint8Array[], pick: (n: number) => number): Uint8Array {
-  const bytes = Array.from(update);
-  for (let n = 1 + pick(4); n > 0; n--) {
-    const at = pick(bytes.length);
-    switch (pick(5)) {
-      case 0:
-        bytes[at] = [0, 1, 2, 127, 128, 255, pick(256)][pick(7)]!;
-        break;
-      case 1:
-        bytes[at]! ^= 1 << pick(8);
-        break;
-      case 2:
-        bytes.splice(at, 0, pick(256));
-        break;
-      case 3:
-        bytes.splice(at, 1);
-        break;
-      default: {
-        const donor = donors[pick(donors.length)]!;
-        const from = pick(donor.length);
-        bytes.splice(at, pick(3), ...donor.subarray(from, from + 1 + pick(8)));
-      }
-    }
-  }
-  return Uint8Array.from(bytes);
+/** What a document holds, in a form to compare. */
+function contents(doc: Y.Doc) {
+  return {
+    state: [...Y.decodeStateVector(Y.encodeStateVector(doc))].sort(([a], [b]) => a - b),
+    map: doc.getMap('m').toJSON(),
+    text: doc.getText('t').toDelta() as unknown,
+    list: doc.getArray('a').toJSON(),
+    xml: doc.getXmlFragment('x').toString()
+  };
 }
 
 describe('update shape', () => {
@@ -173,7 +145,7 @@ describe('update shape', () => {
     expect(updateFault(decoded)).toBe('deletion past the last clock 7:1');
   });
 
-  it('lets through only damaged updates that still apply and read back', () => {
+  it('lets through only damaged updates that still apply, read back and load as they were', () => {
     const pick = random(2026);
     const sources = [1, 2, 3].map((seed) => realUpdates(seed));
     const donors = sources.flatMap((s) => s.updates);
@@ -182,7 +154,7 @@ describe('update shape', () => {
     const broken: string[] = [];
     for (let i = 0; i < 4000; i++) {
       const { base, updates } = sources[pick(sources.length)]!;
-      const damaged = mutate(updates[pick(updates.length)]!, donors, pick);
+      const damaged = damage(updates[pick(updates.length)]!, donors, pick);
       let decoded;
       try {
         decoded = Y.decodeUpdate(damaged);
@@ -192,13 +164,15 @@ describe('update shape', () => {
       decodable++;
       if (updateFault(decoded) !== null) continue;
       passed++;
-      // What the server does with an update it accepts: apply it to the room, store it, hand the
-      // whole state to a new client or a compaction, and load the stored rows after a restart.
+      // What the server does with an update it accepts: apply its new part to the room, store
+      // that, hand the whole state to a new client or a compaction, and load the stored rows
+      // after a restart, which must give the same document.
       let stage = 'apply';
       try {
         const room = new Y.Doc();
         Y.applyUpdate(room, base);
-        Y.applyUpdate(room, damaged);
+        const fresh = newPart(room, damaged, decoded);
+        if (fresh !== null) Y.applyUpdate(room, fresh);
         stage = 'send the whole state';
         const whole = Y.encodeStateAsUpdate(room);
         stage = 'read the whole state';
@@ -208,7 +182,10 @@ describe('update shape', () => {
         Y.applyUpdate(behind, base);
         Y.applyUpdate(behind, Y.encodeStateAsUpdate(room, Y.encodeStateVector(behind)));
         stage = 'load the stored rows';
-        Y.applyUpdate(new Y.Doc(), Y.mergeUpdates([base, damaged]));
+        const loaded = new Y.Doc();
+        Y.applyUpdate(loaded, Y.mergeUpdates(fresh === null ? [base] : [base, fresh]));
+        stage = 'compare the loaded rows';
+        expect(contents(loaded)).toEqual(contents(room));
       } catch (err) {
         broken.push(`${stage}: ${(err as Error).message} (${Buffer.from(damaged).toString('base64')})`);
       }
