@@ -22,7 +22,7 @@ import {
 import type { LoadedRoom, Peer } from './rooms';
 import type { SyncService, SyncUser } from './sync';
 import { kioskIdOf } from './kiosks';
-import { heldByOthers, presenceFault } from './presence';
+import { ownPresence } from './presence';
 import { newPart, updateFault } from './update-shape';
 
 let nextConnectionId = 1;
@@ -233,11 +233,9 @@ export class Connection implements Peer {
       case 'awareness': {
         // A kiosk screen is nobody: it shows no presence, and nothing it sends reaches anyone.
         if (kioskIdOf(this.user.id) !== null) return;
-        const fault = presenceFault(loaded, this, message.clients);
-        if (fault !== null) return this.close(CloseCodes.BadMessage, fault);
-        // Only the states of this connection's own clients, or of clients nobody else announced
-        // (see presence.ts).
-        const own = message.clients.filter((c) => !heldByOthers(loaded, this, c.clientID));
+        // Only the states of this connection's own clients, or of clients nobody else announced.
+        const own = ownPresence(loaded, this, message.clients);
+        if (typeof own === 'string') return this.close(CloseCodes.BadMessage, own);
         if (own.length === 0) return;
         const update = own.length === message.clients.length ? message.update : encodeAwarenessEntries(own);
         awarenessProtocol.applyAwarenessUpdate(loaded.awareness, update, this);

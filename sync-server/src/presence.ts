@@ -4,7 +4,7 @@
  *
  * A connection speaks only for its own clients' presence. The stock client also echoes every
  * state it receives back to the server; entries for a client id that another person's
- * connection announced are dropped (`heldByOthers`), so nobody can speak as someone else's
+ * connection announced are dropped (`ownPresence`), so nobody can speak as someone else's
  * client or remove their presence. The same person's new connection (a reconnect the server has
  * not noticed yet) takes over the ids of their earlier one.
  */
@@ -19,28 +19,36 @@ import type { LoadedRoom, Peer } from './rooms';
  */
 export const PresenceLimits = { clientsPerConnection: 8, stateLength: 16 * 1024 } as const;
 
-/** Why an awareness message goes beyond the limits above, or null when it does not. */
-export function presenceFault(
+/**
+ * The entries of an awareness message that `peer` may apply: those of its own clients and of
+ * clients nobody else announced, dropping the states of another person's clients (the stock
+ * client echoes them). A sentence saying why when the message goes beyond the limits above.
+ */
+export function ownPresence(
   room: LoadedRoom,
   peer: Peer,
   entries: readonly AwarenessEntry[]
-): string | null {
+): AwarenessEntry[] | string {
+  const own: AwarenessEntry[] = [];
   let announced = peer.awarenessIds?.length ?? 0;
   for (const entry of entries) {
     if (entry.stateLength > PresenceLimits.stateLength) {
       return `presence state of client ${entry.clientID} over ${PresenceLimits.stateLength} characters`;
     }
-    if (entry.state === null || peer.awarenessIds?.includes(entry.clientID)) continue;
-    if (!heldByOthers(room, peer, entry.clientID)) announced++;
+    if (peer.awarenessIds?.includes(entry.clientID)) own.push(entry);
+    else if (!heldByOthers(room, peer, entry.clientID)) {
+      own.push(entry);
+      if (entry.state !== null) announced++;
+    }
   }
   if (announced > PresenceLimits.clientsPerConnection) {
     return `presence of more than ${PresenceLimits.clientsPerConnection} clients on one connection`;
   }
-  return null;
+  return own;
 }
 
 /** Whether another person's connection in the room has announced the state of `clientID`. */
-export function heldByOthers(room: LoadedRoom, peer: Peer, clientID: number): boolean {
+function heldByOthers(room: LoadedRoom, peer: Peer, clientID: number): boolean {
   for (const other of room.peers) {
     if (other !== peer && other.userId !== peer.userId && other.awarenessIds?.includes(clientID)) return true;
   }
