@@ -2,6 +2,7 @@
  * One sync connection: its limits (size, rate, send buffer), the message dispatch, and the
  * update pipeline — read-only drop, full decoding, the room kind's rule, then the registry.
  */
+import type { Duplex } from 'node:stream';
 import * as Y from 'yjs';
 import * as awarenessProtocol from 'y-protocols/awareness';
 import { WebSocket } from 'ws';
@@ -16,8 +17,10 @@ import {
   encodeCommitted,
   encodeSyncStep1,
   encodeSyncStep2,
+  frameMessage,
   isEmptyUpdate,
-  parseClientMessage
+  parseClientMessage,
+  type Framed
 } from './messages';
 import type { LoadedRoom, Peer } from './rooms';
 import type { SyncService, SyncUser } from './sync';
@@ -69,6 +72,8 @@ export class Connection implements Peer {
 
   constructor(
     private readonly ws: WebSocket,
+    /** The socket under `ws`, for the relays' frames (see `Framed`). */
+    private readonly socket: Duplex,
     private readonly sync: SyncService,
     public user: SyncUser,
     readonly sessionId: string,
@@ -128,7 +133,11 @@ export class Connection implements Peer {
   private answerStep1(loaded: LoadedRoom, stateVector: Uint8Array, count: number): void {
     this.sync.registry.whenCommitted(loaded, () => {
       const answer = encodeSyncStep2(loaded.doc, stateVector);
-      for (let i = 0; i < count; i++) this.send(answer);
+      if (count === 1) this.send(answer);
+      else {
+        const framed = frameMessage(answer);
+        for (let i = 0; i < count; i++) this.sendFramed(framed);
+      }
     });
   }
 
@@ -162,7 +171,23 @@ export class Connection implements Peer {
   send(message: Uint8Array): void {
     if (this.closing || this.ws.readyState !== WebSocket.OPEN) return;
     this.ws.send(message);
-    this.sync.metrics.bytesSent += message.byteLength;
+    this.sent(message.byteLength);
+  }
+
+  /**
+   * Sends a message framed once for many connections. Written straight to the socket, in order
+   * with what `ws` writes itself (it queues only while compressing, which is off). Once `ws`
+   * has begun closing, nothing more is written.
+   */
+  sendFramed(framed: Framed): void {
+    if (this.closing || this.ws.readyState !== WebSocket.OPEN) return;
+    this.socket.write(framed.frame);
+    this.sent(framed.message.byteLength);
+  }
+
+  /** Counts what was sent, and lets go of a client that does not read it. */
+  private sent(bytes: number): void {
+    this.sync.metrics.bytesSent += bytes;
     if (this.ws.bufferedAmount > this.sync.config.maxBufferedBytes) {
       this.close(CloseCodes.SlowClient, `send buffer over ${this.sync.config.maxBufferedBytes} bytes`);
       // The client is not reading, so the close frame would wait behind the buffer: free it now.

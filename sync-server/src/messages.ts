@@ -142,3 +142,35 @@ export function encodeCommitted(doc: Y.Doc): Uint8Array {
 export function isEmptyUpdate(decoded: ReturnType<typeof Y.decodeUpdate>): boolean {
   return decoded.structs.length === 0 && decoded.ds.clients.size === 0;
 }
+
+/**
+ * A message to be written to many connections, framed once: the WebSocket frame a server sends
+ * for it (RFC 6455 §5.2: final, binary, unmasked), header and message in one buffer.
+ *
+ * `ws` frames each send itself, and writes the header and the message as two buffers, corked.
+ * Relaying one update to a room of n connections would frame it n times; written from one buffer
+ * it is framed once, and each connection's write is a single plain write. Only the relays use
+ * it: they are where one message goes to many.
+ */
+export interface Framed {
+  readonly message: Uint8Array;
+  readonly frame: Buffer;
+}
+
+export function frameMessage(message: Uint8Array): Framed {
+  const length = message.byteLength;
+  const header = length < 126 ? 2 : length < 65536 ? 4 : 10;
+  const frame = Buffer.allocUnsafe(header + length);
+  frame[0] = 0x82; // FIN, opcode 2 (binary)
+  if (header === 2) frame[1] = length;
+  else if (header === 4) {
+    frame[1] = 126;
+    frame.writeUInt16BE(length, 2);
+  } else {
+    frame[1] = 127;
+    frame.writeUInt32BE(Math.floor(length / 2 ** 32), 2);
+    frame.writeUInt32BE(length >>> 0, 6);
+  }
+  frame.set(message, header);
+  return { message, frame };
+}

@@ -9,7 +9,7 @@
  * not noticed yet) takes over the ids of their earlier one.
  */
 import * as awarenessProtocol from 'y-protocols/awareness';
-import { encodeAwareness, type AwarenessEntry } from './messages';
+import { encodeAwareness, frameMessage, type AwarenessEntry } from './messages';
 import type { LoadedRoom, Peer } from './rooms';
 
 /**
@@ -87,6 +87,8 @@ export function relayPresence(
   }
   const changed = [...added, ...updated, ...removed];
   if (changed.length === 0 || room.peers.size === 0) return;
-  const message = encodeAwareness(awarenessProtocol.encodeAwarenessUpdate(room.awareness, changed));
-  for (const other of room.peers) other.send(message);
+  const framed = frameMessage(
+    encodeAwareness(awarenessProtocol.encodeAwarenessUpdate(room.awareness, changed))
+  );
+  for (const other of room.peers) other.sendFramed(framed);
 }

@@ -20,7 +20,7 @@ import { CloseCodes, type CloseCode } from '../../src/lib/model/close-codes';
 import type { Logger } from './logger';
 import type { Metrics } from './metrics';
 import type { StoredRoomInfo, UpdateStore } from './persistence';
-import { encodeCommitted, encodeUpdate } from './messages';
+import { encodeCommitted, encodeUpdate, frameMessage, type Framed } from './messages';
 import { relayPresence } from './presence';
 
 /** A connection as the rooms see it. */
@@ -36,6 +36,8 @@ export interface Peer {
    */
   awarenessIds: number[] | null;
   send(message: Uint8Array): void;
+  /** Sends a message framed once for several peers. */
+  sendFramed(framed: Framed): void;
   close(code: CloseCode, detail?: string): void;
 }
 
@@ -310,8 +312,8 @@ export class RoomRegistry {
       room.lastCommitAt = now;
       touched.add(room);
       if (room.peers.size > (from && room.peers.has(from) ? 1 : 0)) {
-        const message = encodeUpdate(update);
-        for (const peer of room.peers) if (peer !== from) peer.send(message);
+        const framed = frameMessage(encodeUpdate(update));
+        for (const peer of room.peers) if (peer !== from) peer.sendFramed(framed);
       }
       if (from?.wantsCommitted && room.peers.has(from)) {
         acknowledge ??= new Map();
@@ -328,8 +330,8 @@ export class RoomRegistry {
     // One acknowledgement per room and peer per commit, after the relays: the room's state vector.
     if (acknowledge) {
       for (const [room, peers] of acknowledge) {
-        const message = encodeCommitted(room.doc);
-        for (const peer of peers) peer.send(message);
+        const framed = frameMessage(encodeCommitted(room.doc));
+        for (const peer of peers) peer.sendFramed(framed);
       }
     }
     for (const room of touched) {

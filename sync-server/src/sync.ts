@@ -159,13 +159,13 @@ export class SyncService {
       socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
       return;
     }
-    this.wss.handleUpgrade(req, socket, head, (ws) => this.accept(ws as SyncSocket, req, url));
+    this.wss.handleUpgrade(req, socket, head, (ws) => this.accept(ws as SyncSocket, socket, req, url));
   }
 
   /** Logs socket errors; one function for every socket (see SyncSocket). */
   private readonly onSocketError = (err: Error): void => this.log.debug({ err }, 'sync socket error');
 
-  private accept(ws: SyncSocket, req: IncomingMessage, url: UpgradeUrl): void {
+  private accept(ws: SyncSocket, socket: Duplex, req: IncomingMessage, url: UpgradeUrl): void {
     ws.on('error', this.onSocketError);
     const refuse = (code: CloseCode, detail: string) => {
       this.metrics.closes.inc({ code: String(code.code) });
@@ -190,7 +190,7 @@ export class SyncService {
     const access = this.authority.roomAccess(auth.user, room);
     if (!access) return refuse(CloseCodes.Forbidden, `${auth.user.id} may not read ${room.name}`);
     const wantsCommitted = url.searchParams.get(ACK_PARAM) === '1';
-    this.open(new Connection(ws, this, auth.user, auth.session.id, room, access, wantsCommitted), ws);
+    this.open(new Connection(ws, socket, this, auth.user, auth.session.id, room, access, wantsCommitted), ws);
   }
 
   /** Wires an accepted connection to its socket. */

@@ -12,6 +12,7 @@ import { openDatabase } from '../../sync-server/src/db';
 import { createLogger } from '../../sync-server/src/logger';
 import { Metrics } from '../../sync-server/src/metrics';
 import { SqliteUpdateStore } from '../../sync-server/src/persistence';
+import type { Framed } from '../../sync-server/src/messages';
 import { RoomRegistry, type Peer } from '../../sync-server/src/rooms';
 import { removeDir, tempDataDir } from '../factories';
 
@@ -25,6 +26,9 @@ class RecordingPeer implements Peer {
   readonly closedWith: number[] = [];
   send(message: Uint8Array): void {
     this.received.push(message);
+  }
+  sendFramed(framed: Framed): void {
+    this.received.push(framed.message);
   }
   close(code: CloseCode): void {
     this.closedWith.push(code.code);
