@@ -25,7 +25,7 @@ import {
 import type { LoadedRoom, Peer } from './rooms';
 import type { SyncService, SyncUser } from './sync';
 import { kioskIdOf } from './kiosks';
-import { ownPresence } from './presence';
+import { applyPresence, ownPresence } from './presence';
 import { newPart, updateFault } from './update-shape';
 
 let nextConnectionId = 1;
@@ -263,7 +263,7 @@ export class Connection implements Peer {
         if (typeof own === 'string') return this.close(CloseCodes.BadMessage, own);
         if (own.length === 0) return;
         const update = own.length === message.clients.length ? message.update : encodeAwarenessEntries(own);
-        awarenessProtocol.applyAwarenessUpdate(loaded.awareness, update, this);
+        applyPresence(loaded, this, update, own);
         return;
       }
       case 'query-awareness': {

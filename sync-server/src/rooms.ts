@@ -21,7 +21,7 @@ import type { Logger } from './logger';
 import type { Metrics } from './metrics';
 import type { StoredRoomInfo, UpdateStore } from './persistence';
 import { encodeCommitted, encodeUpdate, frameMessage, type Framed } from './messages';
-import { relayPresence } from './presence';
+import { relayPresence, sendRenewals } from './presence';
 
 /** A connection as the rooms see it. */
 export interface Peer {
@@ -82,6 +82,8 @@ export class LoadedRoom {
    * first need it and kept while the room is loaded; null until then.
    */
   owners: Map<number, string> | null = null;
+  /** Client ids whose presence was renewed but not yet relayed (see presence.ts); null for none. */
+  renewals: number[] | null = null;
 
   constructor(
     readonly name: string,
@@ -113,7 +115,10 @@ export class LoadedRoom {
   }
 }
 
-/** How often loaded rooms are checked for expired awareness states (as y-protocols does). */
+/**
+ * How often loaded rooms are checked for expired awareness states (as y-protocols does), and
+ * their waiting presence renewals sent.
+ */
 const AWARENESS_CHECK_MS = awarenessProtocol.outdatedTimeout / 10;
 
 /**
@@ -138,7 +143,10 @@ export class RoomRegistry {
   private closed = false;
   private readonly awarenessTimer = setInterval(() => {
     const now = Date.now();
-    for (const room of this.rooms.values()) room.expireAwareness(now);
+    for (const room of this.rooms.values()) {
+      room.expireAwareness(now);
+      sendRenewals(room);
+    }
   }, AWARENESS_CHECK_MS).unref();
   /** Called once for each room right after it is loaded (the directory room fills itself here). */
   onLoad: ((room: LoadedRoom) => void) | null = null;

@@ -140,6 +140,42 @@ describe('sync between stock clients', () => {
     await waitFor(() => seenByB() === undefined, 3000, 'presence gone with its last connection');
   });
 
+  it('relays a renewed presence with the next check, in one message with the others', async () => {
+    const s = await server();
+    const room = openSpace(s);
+    const a = client(s, room, s.addUser('anna').token);
+    const b = client(s, room, s.addUser('bo').token);
+    await Promise.all([synced(a), synced(b)]);
+    const id = a.doc.clientID;
+    const clockAt = (c: typeof a) => c.provider.awareness.meta.get(id)?.clock;
+    a.provider.awareness.setLocalStateField('user', { name: 'Anna' });
+    await waitFor(() => b.provider.awareness.getStates().get(id) !== undefined);
+    const applied: number[] = [];
+    b.provider.awareness.on('update', ({ updated }: { updated: number[] }) => {
+      if (updated.includes(id)) applied.push(clockAt(b)!);
+    });
+    // The stock client renews its state every 15 s; here three times, 150 ms apart.
+    const heardBefore = a.provider.wsLastMessageReceived;
+    for (let i = 0; i < 3; i++) {
+      a.provider.awareness.setLocalState(a.provider.awareness.getLocalState());
+      await sleep(150);
+    }
+    const final = clockAt(a)!;
+    await waitFor(() => clockAt(b) === final, 5000, 'the renewal reached Bo');
+    // Relayed one by one, Bo would have applied three; the check comes every 3 s.
+    expect(applied.length).toBeLessThan(3);
+    expect(applied.at(-1)).toBe(final);
+    // Anna heard her own renewal back: the stock client counts that as a sign of life.
+    expect(a.provider.wsLastMessageReceived).toBeGreaterThan(heardBefore);
+    // A change still goes at once (well before the next check).
+    a.provider.awareness.setLocalStateField('caret', 5);
+    await waitFor(
+      () => (b.provider.awareness.getStates().get(id) as { caret?: number } | undefined)?.caret === 5,
+      1000,
+      'the change reached Bo'
+    );
+  });
+
   it('fills the org room from the server tables and keeps it current', async () => {
     const s = await server();
     const { user, token } = s.addUser('dora');

@@ -1,10 +1,11 @@
 /**
  * When the room registry commits and relays client updates: at once on a quiet server, grouped
  * to the end of the event-loop turn on a busy one; and how a room recovers from an update that
- * failed half-way. A real registry on a real SQLite database.
+ * failed half-way; and when presence is relayed. A real registry on a real SQLite database.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
+import * as decoding from 'lib0/decoding';
 import * as encoding from 'lib0/encoding';
 import type { CloseCode } from '../../src/lib/model/close-codes';
 import { parseRoomName } from '../../src/lib/model/rooms';
@@ -13,7 +14,8 @@ import { createLogger } from '../../sync-server/src/logger';
 import { Metrics } from '../../sync-server/src/metrics';
 import { SqliteUpdateStore } from '../../sync-server/src/persistence';
 import type { Framed } from '../../sync-server/src/messages';
-import { RoomRegistry, type Peer } from '../../sync-server/src/rooms';
+import { applyPresence, sendRenewals } from '../../sync-server/src/presence';
+import { RoomRegistry, type LoadedRoom, type Peer } from '../../sync-server/src/rooms';
 import { removeDir, tempDataDir } from '../factories';
 
 class RecordingPeer implements Peer {
@@ -187,5 +189,88 @@ describe('an update that fails half-way', () => {
     expect(receiver.received).toHaveLength(2);
     expect(loaded.doc.getMap('m').toJSON()).toEqual({ k1: 1, k2: 2 });
     expect(loaded.awareness.doc).toBe(loaded.doc);
+  });
+});
+
+describe('presence relay', () => {
+  /** An awareness update for one client, as the stock client sends it. */
+  const presence = (clientID: number, clock: number, state: unknown): Uint8Array => {
+    const e = encoding.createEncoder();
+    encoding.writeVarUint(e, 1);
+    encoding.writeVarUint(e, clientID);
+    encoding.writeVarUint(e, clock);
+    encoding.writeVarString(e, JSON.stringify(state));
+    return encoding.toUint8Array(e);
+  };
+  const apply = (loaded: LoadedRoom, peer: Peer, clientID: number, clock: number, state: unknown) =>
+    applyPresence(loaded, peer, presence(clientID, clock, state), [
+      { clientID, clock, state, stateLength: JSON.stringify(state).length }
+    ]);
+  /** The (client, clock, state) entries of each awareness message a peer received. */
+  const entries = (peer: RecordingPeer) =>
+    peer.received.map((message) => {
+      const decoder = decoding.createDecoder(message);
+      expect(decoding.readVarUint(decoder)).toBe(1);
+      const update = decoding.createDecoder(decoding.readVarUint8Array(decoder));
+      return Array.from({ length: decoding.readVarUint(update) }, () => ({
+        client: decoding.readVarUint(update),
+        clock: decoding.readVarUint(update),
+        state: JSON.parse(decoding.readVarString(update)) as unknown
+      }));
+    });
+
+  it('relays changes at once, and renewals together with the next change or check', () => {
+    const { registry, loaded, sender, receiver } = setUp();
+    const anna = { user: { name: 'Anna' } };
+    apply(loaded, sender, 7, 1, anna);
+    apply(loaded, sender, 8, 1, { user: { name: 'Bo' } });
+    // Each arrival goes to everyone in the room at once, its sender too.
+    expect(entries(receiver)).toEqual([
+      [{ client: 7, clock: 1, state: anna }],
+      [{ client: 8, clock: 1, state: { user: { name: 'Bo' } } }]
+    ]);
+    expect(sender.received).toHaveLength(2);
+
+    // Renewals (the same state, a higher clock) wait, each client's latest only.
+    apply(loaded, sender, 7, 2, anna);
+    apply(loaded, sender, 7, 3, anna);
+    apply(loaded, sender, 8, 2, { user: { name: 'Bo' } });
+    expect(receiver.received).toHaveLength(2);
+    // The server's own copy is current, for those who join now.
+    expect(loaded.awareness.meta.get(7)!.clock).toBe(3);
+    sendRenewals(loaded);
+    expect(entries(receiver).slice(2)).toEqual([
+      [
+        { client: 7, clock: 3, state: anna },
+        { client: 8, clock: 2, state: { user: { name: 'Bo' } } }
+      ]
+    ]);
+    expect(sender.received).toHaveLength(3);
+    sendRenewals(loaded);
+    expect(receiver.received).toHaveLength(3);
+
+    // A change carries the renewals waiting with it.
+    apply(loaded, sender, 8, 3, { user: { name: 'Bo' } });
+    apply(loaded, sender, 7, 4, { user: { name: 'Anna' }, caret: 5 });
+    expect(entries(receiver).slice(3)).toEqual([
+      [
+        { client: 7, clock: 4, state: { user: { name: 'Anna' }, caret: 5 } },
+        { client: 8, clock: 3, state: { user: { name: 'Bo' } } }
+      ]
+    ]);
+    sendRenewals(loaded);
+    expect(receiver.received).toHaveLength(4);
+
+    // A renewal of a client that then leaves goes out with the leaving, not after it.
+    apply(loaded, sender, 8, 4, { user: { name: 'Bo' } });
+    registry.leave(loaded, sender);
+    expect(entries(receiver).slice(4)).toEqual([
+      [
+        { client: 7, clock: 4, state: null },
+        { client: 8, clock: 4, state: null }
+      ]
+    ]);
+    sendRenewals(loaded);
+    expect(receiver.received).toHaveLength(5);
   });
 });
