@@ -81,7 +81,7 @@ export async function saturation(
     );
     const closed = all.reduce((n, c) => n + c.closes.length, 0) - before;
     let why = 'ok';
-    if (closed > 0) why = `${closed} connections closed`;
+    if (closed > 0) why = `${closed} connections closed (close codes ${closeSummary(all)})`;
     else if (result.achievedRate < 0.95 * rate)
       why = `load generator sent only ${Math.round(result.achievedRate)}/s`;
     else if (result.delivered < result.expected)

@@ -45,7 +45,10 @@ export function ownPresence(
     if (peer.awarenessIds?.includes(entry.clientID)) own.push(entry);
     else if (!heldByOthers(room, peer, entry.clientID)) {
       own.push(entry);
-      if (entry.state !== null) announced++;
+      // A state the room already has at this clock is an echo (the stock client sends back every
+      // state it receives, also those of the same person's other connections), not an announcement.
+      const known = room.awareness.meta.get(entry.clientID);
+      if (entry.state !== null && (known === undefined || entry.clock > known.clock)) announced++;
     }
   }
   if (announced > PresenceLimits.clientsPerConnection) {

@@ -176,6 +176,45 @@ describe('sync between stock clients', () => {
     );
   });
 
+  it("keeps all of one person's connections to a room when their presence is echoed", async () => {
+    // Tabs and devices of one person: each stock client echoes the others' states back, and a
+    // presence check relays their renewals in one message. None of that is an announcement.
+    const s = await server();
+    const room = openSpace(s);
+    const { token } = s.addUser('anna');
+    const closes: number[] = [];
+    const open = () => {
+      const c = client(s, room, token);
+      c.provider.on('connection-close', (event: CloseEvent | null) => closes.push(event?.code ?? 0));
+      // The stock client's first state (clock 0) is applied by nobody; its first change is.
+      c.provider.awareness.setLocalStateField('user', { name: 'Anna' });
+      return c;
+    };
+    const clients = Array.from({ length: 10 }, open);
+    await Promise.all(clients.map((c) => synced(c)));
+    const everyoneSeen = () => clients.every((c) => c.provider.awareness.getStates().size === clients.length);
+    await waitFor(everyoneSeen, 5000, 'every client saw every state');
+    // One more joins, and is sent all ten states at once.
+    const late = open();
+    clients.push(late);
+    await synced(late);
+    await waitFor(everyoneSeen, 5000, 'every client saw the late one');
+    // All renew at once: the next presence check relays the eleven renewals together.
+    for (const c of clients) c.provider.awareness.setLocalState(c.provider.awareness.getLocalState());
+    const clock = (c: (typeof clients)[number]) => c.provider.awareness.meta.get(c.doc.clientID)!.clock;
+    await waitFor(
+      () =>
+        clients.every((c) =>
+          clients.every((o) => o.provider.awareness.meta.get(c.doc.clientID)?.clock === clock(c))
+        ),
+      5000,
+      'every renewal reached every client'
+    );
+    await sleep(300);
+    expect(await metric(s, 'fika_sync_connections')).toBe(clients.length);
+    expect(closes).toEqual([]);
+  });
+
   it('fills the org room from the server tables and keeps it current', async () => {
     const s = await server();
     const { user, token } = s.addUser('dora');
