@@ -4,9 +4,10 @@
  *
  * A change (a client joining, leaving, or its state changing) is relayed at once. A renewal, the
  * same state again with a higher clock, which the stock client sends every 15 s so that others
- * do not drop it after 30 s, is relayed with the room's next change or at the next presence
- * check (`sendRenewals`, every 3 s), together with the room's other renewals. In a room of n
- * connected clients that is n messages per check instead of n² per 15 s.
+ * do not drop it after 30 s, is relayed with the room's next change or 3 s after the first
+ * renewal began to wait (`sendRenewals`), together with the room's other renewals. In a room of
+ * n connected clients that is at most n messages per 3 s instead of n² per 15 s. Each room waits
+ * on its own timer, so rooms whose clients renew at the same moment do not all send at once.
  *
  * A connection speaks only for its own clients' presence. The stock client also echoes every
  * state it receives back to the server; entries for a client id that another person's
@@ -126,10 +127,22 @@ export function relayPresence(
   const changed = [...added, ...removed];
   for (const id of updated) {
     if (!renewing.includes(id)) changed.push(id);
-    else if (!room.renewals) room.renewals = [id];
-    else if (!room.renewals.includes(id)) room.renewals.push(id);
+    else (room.renewals ??= waitingRenewals(room)).ids.add(id);
   }
   if (changed.length > 0) sendPresence(room, changed);
+}
+
+/** How long a renewal waits for the room's next change before it is sent with the others. */
+export const RENEWAL_WAIT_MS = 3000;
+
+/** Renewals waiting in a room, and the timer that sends them. */
+export interface WaitingRenewals {
+  ids: Set<number>;
+  timer: NodeJS.Timeout;
+}
+
+function waitingRenewals(room: LoadedRoom): WaitingRenewals {
+  return { ids: new Set(), timer: setTimeout(() => sendRenewals(room), RENEWAL_WAIT_MS).unref() };
 }
 
 /** Sends the renewals waiting in the room, if any. */
@@ -137,14 +150,20 @@ export function sendRenewals(room: LoadedRoom): void {
   if (room.renewals) sendPresence(room, []);
 }
 
+/** Forgets the renewals waiting in the room (it is unloaded). */
+export function dropRenewals(room: LoadedRoom): void {
+  if (room.renewals) clearTimeout(room.renewals.timer);
+  room.renewals = null;
+}
+
 /** Sends the states of `changed` and of the renewals waiting to every connection of the room. */
 function sendPresence(room: LoadedRoom, changed: number[]): void {
   const ids = changed;
   if (room.renewals) {
-    for (const id of room.renewals) {
-      if (!ids.includes(id) && room.awareness.states.has(id)) ids.push(id);
-    }
-    room.renewals = null;
+    const { ids: renewed } = room.renewals;
+    dropRenewals(room);
+    for (const id of changed) renewed.delete(id);
+    for (const id of renewed) if (room.awareness.states.has(id)) ids.push(id);
   }
   if (ids.length === 0 || room.peers.size === 0) return;
   const framed = frameMessage(encodeAwareness(awarenessProtocol.encodeAwarenessUpdate(room.awareness, ids)));

@@ -21,7 +21,7 @@ import type { Logger } from './logger';
 import type { Metrics } from './metrics';
 import type { StoredRoomInfo, UpdateStore } from './persistence';
 import { encodeCommitted, encodeUpdate, frameMessage, type Framed } from './messages';
-import { relayPresence, sendRenewals } from './presence';
+import { dropRenewals, relayPresence, type WaitingRenewals } from './presence';
 
 /** A connection as the rooms see it. */
 export interface Peer {
@@ -82,8 +82,8 @@ export class LoadedRoom {
    * first need it and kept while the room is loaded; null until then.
    */
   owners: Map<number, string> | null = null;
-  /** Client ids whose presence was renewed but not yet relayed (see presence.ts); null for none. */
-  renewals: number[] | null = null;
+  /** Presence renewals not yet relayed (see presence.ts); null for none. */
+  renewals: WaitingRenewals | null = null;
 
   constructor(
     readonly name: string,
@@ -115,10 +115,7 @@ export class LoadedRoom {
   }
 }
 
-/**
- * How often loaded rooms are checked for expired awareness states (as y-protocols does), and
- * their waiting presence renewals sent.
- */
+/** How often loaded rooms are checked for expired awareness states (as y-protocols does). */
 const AWARENESS_CHECK_MS = awarenessProtocol.outdatedTimeout / 10;
 
 /**
@@ -143,10 +140,7 @@ export class RoomRegistry {
   private closed = false;
   private readonly awarenessTimer = setInterval(() => {
     const now = Date.now();
-    for (const room of this.rooms.values()) {
-      room.expireAwareness(now);
-      sendRenewals(room);
-    }
+    for (const room of this.rooms.values()) room.expireAwareness(now);
   }, AWARENESS_CHECK_MS).unref();
   /** Called once for each room right after it is loaded (the directory room fills itself here). */
   onLoad: ((room: LoadedRoom) => void) | null = null;
@@ -454,6 +448,7 @@ export class RoomRegistry {
     room.unloaded = true;
     if (room.idleTimer) clearTimeout(room.idleTimer);
     room.idleTimer = null;
+    dropRenewals(room);
     room.awareness.destroy();
     room.doc.destroy();
     if (this.rooms.get(room.name) === room) this.rooms.delete(room.name);
