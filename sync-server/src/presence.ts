@@ -28,9 +28,9 @@ import type { LoadedRoom, Peer } from './rooms';
 export const PresenceLimits = { clientsPerConnection: 8, stateLength: 16 * 1024 } as const;
 
 /**
- * The entries of an awareness message that `peer` may apply: those of its own clients and of
- * clients nobody else announced, dropping the states of another person's clients (the stock
- * client echoes them). A sentence saying why when the message goes beyond the limits above.
+ * The entries of an awareness message that `peer` may apply: new states of its own clients and
+ * of clients nobody else announced, dropping echoes and the states of another person's clients.
+ * A sentence saying why when the message goes beyond the limits above.
  */
 export function ownPresence(
   room: LoadedRoom,
@@ -43,13 +43,15 @@ export function ownPresence(
     if (entry.stateLength > PresenceLimits.stateLength) {
       return `presence state of client ${entry.clientID} over ${PresenceLimits.stateLength} characters`;
     }
+    // A state at a clock the room already has is an echo (the stock client sends back every
+    // state it receives): Yjs would ignore it, and it announces nothing. Dropped here, before the
+    // scan of the room's connections below, which would otherwise run for every echoed entry.
+    const known = room.awareness.meta.get(entry.clientID);
+    if (entry.state !== null && known !== undefined && entry.clock <= known.clock) continue;
     if (peer.awarenessIds?.includes(entry.clientID)) own.push(entry);
     else if (!heldByOthers(room, peer, entry.clientID)) {
       own.push(entry);
-      // A state the room already has at this clock is an echo (the stock client sends back every
-      // state it receives, also those of the same person's other connections), not an announcement.
-      const known = room.awareness.meta.get(entry.clientID);
-      if (entry.state !== null && (known === undefined || entry.clock > known.clock)) announced++;
+      if (entry.state !== null) announced++;
     }
   }
   if (announced > PresenceLimits.clientsPerConnection) {
