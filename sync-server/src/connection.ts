@@ -26,7 +26,7 @@ import type { LoadedRoom, Peer } from './rooms';
 import type { SyncService, SyncUser } from './sync';
 import { kioskIdOf } from './kiosks';
 import { applyPresence, ownPresence } from './presence';
-import { newPart, updateFault } from './update-shape';
+import { holdsNothingNew, newPart, updateFault } from './update-shape';
 
 let nextConnectionId = 1;
 
@@ -314,6 +314,15 @@ export class Connection implements Peer {
     const fault = updateFault(decoded);
     if (fault !== null) return this.close(CloseCodes.BadMessage, `malformed update: ${fault}`);
     if (isEmptyUpdate(decoded)) return;
+    if (holdsNothingNew(loaded.doc, decoded)) {
+      // Nothing to judge, apply, store or relay: typically a reconnecting client's answer to the
+      // server's step 1, carrying back the room's delete set. Refusing it would refuse the client
+      // for holding what the room holds.
+      if (this.wantsCommitted && this.access === 'write') {
+        this.sync.registry.whenCommitted(loaded, () => this.send(encodeCommitted(loaded.doc)));
+      }
+      return;
+    }
     if (this.access !== 'write') {
       this.sync.metrics.updatesRefused.inc({ reason: 'read-only' });
       this.droppedUpdates++;

@@ -72,3 +72,28 @@ export function newPart(doc: Y.Doc, update: Uint8Array, decoded: Decoded): Uint8
   const rest = Y.decodeUpdate(fresh);
   return rest.structs.length === 0 && rest.ds.clients.size === 0 ? null : fresh;
 }
+
+/**
+ * True when applying the update would change nothing in `doc`: every struct it carries is there
+ * already, and every deletion it carries is of structs the document has and has deleted. Such an
+ * update is what a client sends back when it answers the server's sync step 1 with the room the
+ * server just sent it: a sync step 2 carries the whole delete set, so it is never empty once the
+ * room has deleted anything.
+ */
+export function holdsNothingNew(doc: Y.Doc, decoded: Decoded): boolean {
+  const store = doc.store;
+  for (const struct of decoded.structs) {
+    if (struct.id.clock + struct.length > Y.getState(store, struct.id.client)) return false;
+  }
+  for (const [client, deletions] of decoded.ds.clients) {
+    const structs = store.clients.get(client);
+    for (const { clock, len } of deletions) {
+      const end = clock + len;
+      if (structs === undefined || end > Y.getState(store, client)) return false;
+      for (let i = Y.findIndexSS(structs, clock); i < structs.length && structs[i]!.id.clock < end; i++) {
+        if (!structs[i]!.deleted) return false;
+      }
+    }
+  }
+  return true;
+}

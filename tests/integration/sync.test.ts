@@ -501,6 +501,59 @@ describe('validation hook', () => {
   });
 });
 
+describe('updates that hold nothing new', () => {
+  it("keeps a member who may not change the room when their device comes back with the room's deletions", async () => {
+    // The real rules: only a space's editors change its shared room.
+    const s = await scope.server();
+    const room = openSpace(s);
+    const editor = client(s, room, s.addUser('editor', { role: 'editor' }).token);
+    await synced(editor);
+    editor.doc.getMap('signals').set('roomsChangedAt', 1);
+    editor.doc.getMap('signals').set('roomsChangedAt', 2);
+    await waitFor(
+      () =>
+        s.rooms.get(room)?.doc.getMap('signals').get('roomsChangedAt') === 2 &&
+        s.rooms.get(room)!.pending === 0,
+      3000,
+      'stored'
+    );
+    const refused = () => metric(s, 'fika_sync_updates_refused_total');
+    const refusedBefore = await refused();
+
+    // The member's device synced the room earlier; its answer to the server's step 1 carries the
+    // room's delete set.
+    const stored = new Y.Doc();
+    Y.applyUpdate(stored, Y.encodeStateAsUpdate(s.rooms.get(room)!.doc));
+    const member = client(s, room, s.addUser('member').token, { doc: stored });
+    await synced(member);
+    await sleep(300);
+    expect(member.provider.wsconnected).toBe(true);
+    expect(await refused()).toBe(refusedBefore);
+
+    // Nor is a reader's answer counted as a dropped update.
+    const owner = s.addUser('owner');
+    const docRoom = `doc/${s.org.createDocument({ spaceId: room.split('/')[1]!, ownerId: owner.user.id }).id}`;
+    const writer = client(s, docRoom, owner.token);
+    await synced(writer);
+    writer.doc.getText('body').insert(0, 'Policy text, draft');
+    writer.doc.getText('body').delete(11, 7);
+    await waitFor(
+      () => s.rooms.get(docRoom)?.doc.getText('body').toString() === 'Policy text',
+      3000,
+      'stored'
+    );
+    const copy = new Y.Doc({ gc: false });
+    Y.applyUpdate(copy, Y.encodeStateAsUpdate(s.rooms.get(docRoom)!.doc));
+    await synced(client(s, docRoom, s.addUser('reader').token, { doc: copy }));
+    await sleep(300);
+    expect(await refused()).toBe(refusedBefore);
+
+    // A change of the member's is still refused.
+    member.doc.getMap('signals').set('roomsChangedAt', 3);
+    expect((await member.closed).code).toBe(CloseCodes.UpdateRefused.code);
+  });
+});
+
 describe('bad input', () => {
   function frame(...parts: Array<(e: encoding.Encoder) => void>): Uint8Array {
     const e = encoding.createEncoder();

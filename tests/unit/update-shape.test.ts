@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
-import { newPart, updateFault } from '../../sync-server/src/update-shape';
+import { holdsNothingNew, newPart, updateFault } from '../../sync-server/src/update-shape';
 import { damage, random } from '../support/damage';
 
 /** One random edit of the kinds the app makes: map entries, text with formatting, lists, XML. */
@@ -93,6 +93,12 @@ function realUpdates(seed: number): { base: Uint8Array; updates: Uint8Array[] } 
       Y.diffUpdate(Y.mergeUpdates(sent[1]!), Y.encodeStateVector(a))
     ]
   };
+}
+
+function loaded(update: Uint8Array): Y.Doc {
+  const doc = new Y.Doc();
+  Y.applyUpdate(doc, update);
+  return doc;
 }
 
 /** What a document holds, in a form to compare. */
@@ -194,5 +200,56 @@ describe('update shape', () => {
     // The damage was varied enough to reach Yjs: a fair share decoded, and most of that passed.
     expect(decodable).toBeGreaterThan(400);
     expect(passed).toBeGreaterThan(decodable / 2);
+  });
+
+  it('tells an update that would change nothing from one that would', () => {
+    // The answer of a client that has just been sent the room carries back the room's delete set.
+    const room = new Y.Doc();
+    room.getMap('signals').set('at', 1);
+    room.getMap('signals').set('at', 2);
+    room.getText('t').insert(0, 'hello world');
+    room.getText('t').delete(0, 6);
+    const copy = new Y.Doc();
+    Y.applyUpdate(copy, Y.encodeStateAsUpdate(room));
+    const answer = Y.encodeStateAsUpdate(copy, Y.encodeStateVector(room));
+    expect(Y.decodeUpdate(answer).ds.clients.size).toBeGreaterThan(0);
+    expect(holdsNothingNew(room, Y.decodeUpdate(answer))).toBe(true);
+    // A new deletion, a new struct, a deletion of what the room does not have yet: each is new.
+    const edits: Uint8Array[] = [];
+    copy.on('update', (u: Uint8Array) => edits.push(u));
+    copy.getText('t').delete(0, 1);
+    copy.getMap('signals').set('at', 3);
+    const ahead = new Y.Doc();
+    ahead.getText('t').insert(0, 'x');
+    const later = new Y.Doc();
+    Y.applyUpdate(later, Y.encodeStateAsUpdate(ahead));
+    later.getText('t').delete(0, 1);
+    const deletionAhead = Y.encodeStateAsUpdate(later, Y.encodeStateVector(ahead));
+    for (const u of [...edits, deletionAhead]) expect(holdsNothingNew(room, Y.decodeUpdate(u))).toBe(false);
+
+    // Whatever it calls nothing new changes nothing when applied, over the random clients' updates.
+    let nothing = 0;
+    let something = 0;
+    for (const seed of [1, 2, 3, 4, 5]) {
+      const { base, updates } = realUpdates(seed);
+      for (const u of [...updates, Y.encodeStateAsUpdate(loaded(base), Y.encodeStateVector(loaded(base)))]) {
+        const doc = loaded(base);
+        const state = () =>
+          Buffer.concat([
+            Y.encodeSnapshot(Y.snapshot(doc)),
+            doc.store.pendingStructs?.update ?? new Uint8Array(),
+            doc.store.pendingDs ?? new Uint8Array()
+          ]);
+        const before = state();
+        const said = holdsNothingNew(doc, Y.decodeUpdate(u));
+        Y.applyUpdate(doc, u);
+        if (said) {
+          expect(state().equals(before)).toBe(true);
+          nothing++;
+        } else something++;
+      }
+    }
+    expect(nothing).toBeGreaterThan(20);
+    expect(something).toBeGreaterThan(20);
   });
 });
