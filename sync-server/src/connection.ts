@@ -39,6 +39,13 @@ let nextConnectionId = 1;
  */
 const WholeStateRequests = { burst: 10, perSecond: 1 } as const;
 
+/**
+ * A client that does not say which state it holds (the stock client) is sent the whole room ahead
+ * of the exchange when it encodes to at most this many bytes: a few packets, less than the round
+ * trip it saves costs on any link, even when the client held most of it already.
+ */
+export const WHOLE_ROOM_AHEAD_MAX_BYTES = 8 * 1024;
+
 /** Requests for the room's whole state waiting to be answered together. */
 interface WaitingRequests {
   /** The latest state vector of the step 1s waiting, and how many there are. */
@@ -69,6 +76,11 @@ export class Connection implements Peer {
    * update may depend on changes it made offline that only that answer carries: see onUpdate.
    */
   private answeredStep1 = false;
+  /**
+   * The room was sent ahead of the client's first sync step 1 (see `start`), which therefore
+   * gets no answer of its own.
+   */
+  private firstStep1Answered = false;
 
   constructor(
     private readonly ws: WebSocket,
@@ -156,16 +168,42 @@ export class Connection implements Peer {
     return this.sync.log;
   }
 
-  start(): void {
+  /**
+   * Joins the room and opens the exchange. When nothing in the room waits for its commit, what
+   * the client lacks goes first, as a sync step 2, without waiting for the client to ask with
+   * its step 1: against `knownState` (what the client said it holds) or, when it said nothing,
+   * the whole room if it is small. The client is then in sync one round trip sooner. Everything
+   * committed after it reaches the client as relays, so that step 2 also answers the client's
+   * first step 1.
+   */
+  start(knownState: Uint8Array | null = null): void {
     const loaded = this.sync.registry.join(this.room, this);
     this.loaded = loaded;
     // The same room, parsed from the same name: share the room's copy rather than keep one per
     // connection.
     this.room = loaded.room;
+    if (loaded.pending === 0) {
+      const ahead = this.stateAhead(loaded, knownState);
+      if (ahead !== null) {
+        this.send(ahead);
+        this.firstStep1Answered = true;
+      }
+    }
     this.sync.registry.whenCommitted(loaded, () => {
       this.send(encodeSyncStep1(loaded.doc));
       this.sendAwareness(loaded);
     });
+  }
+
+  /** The sync step 2 sent ahead of the exchange (see `start`), or null when none is. */
+  private stateAhead(loaded: LoadedRoom, knownState: Uint8Array | null): Uint8Array | null {
+    if (knownState !== null) return encodeSyncStep2(loaded.doc, knownState);
+    if (loaded.largeState) return null;
+    const whole = encodeSyncStep2(loaded.doc);
+    if (whole.byteLength <= WHOLE_ROOM_AHEAD_MAX_BYTES) return whole;
+    // Rooms seldom shrink: this one is not encoded again for this purpose while it stays loaded.
+    loaded.largeState = true;
+    return null;
   }
 
   send(message: Uint8Array): void {
@@ -243,6 +281,11 @@ export class Connection implements Peer {
     const loaded = this.loaded;
     switch (message.type) {
       case 'sync-step-1': {
+        if (this.firstStep1Answered) {
+          // Answered ahead, and by the relays since (see `start`).
+          this.firstStep1Answered = false;
+          return;
+        }
         const stateVector = message.stateVector.slice();
         const waiting = this.wholeStateWait();
         if (waiting === null) return this.answerStep1(loaded, stateVector, 1);
@@ -315,9 +358,9 @@ export class Connection implements Peer {
     if (fault !== null) return this.close(CloseCodes.BadMessage, `malformed update: ${fault}`);
     if (isEmptyUpdate(decoded)) return;
     if (holdsNothingNew(loaded.doc, decoded)) {
-      // Nothing to judge, apply, store or relay: typically a reconnecting client's answer to the
-      // server's step 1, carrying back the room's delete set. Refusing it would refuse the client
-      // for holding what the room holds.
+      // Nothing to judge, apply, store or relay: typically the client's answer to the server's
+      // step 1 right after the room was sent to it, carrying back the room's delete set. Refusing
+      // it would refuse the client for holding what the room holds.
       if (this.wantsCommitted && this.access === 'write') {
         this.sync.registry.whenCommitted(loaded, () => this.send(encodeCommitted(loaded.doc)));
       }

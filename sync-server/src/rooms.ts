@@ -84,6 +84,8 @@ export class LoadedRoom {
   owners: Map<number, string> | null = null;
   /** Presence renewals not yet relayed (see presence.ts); null for none. */
   renewals: WaitingRenewals | null = null;
+  /** The room was found too large to send whole ahead of a connection's exchange (connection.ts). */
+  largeState = false;
 
   constructor(
     readonly name: string,

@@ -15,7 +15,7 @@ import type { Duplex } from 'node:stream';
 import { WebSocket, WebSocketServer } from 'ws';
 import { CloseCodes, type CloseCode } from '../../src/lib/model/close-codes';
 import { parseRoomName, type Access, type Room } from '../../src/lib/model/rooms';
-import { ACK_PARAM } from '../../src/lib/model/protocol';
+import { ACK_PARAM, decodeStateParam, STATE_PARAM } from '../../src/lib/model/protocol';
 import type { RuleSet, SpaceContext } from '../../src/lib/model/validation';
 import type { Config } from './config';
 import type { Logger } from './logger';
@@ -189,12 +189,18 @@ export class SyncService {
     if (!auth) return refuse(CloseCodes.Unauthorized, 'invalid, expired or revoked token');
     const access = this.authority.roomAccess(auth.user, room);
     if (!access) return refuse(CloseCodes.Forbidden, `${auth.user.id} may not read ${room.name}`);
+    const stateParam = url.searchParams.get(STATE_PARAM);
+    const knownState = stateParam === null ? null : decodeStateParam(stateParam);
+    if (stateParam !== null && knownState === null) {
+      return refuse(CloseCodes.BadMessage, `the ${STATE_PARAM} parameter is not a state vector`);
+    }
     const wantsCommitted = url.searchParams.get(ACK_PARAM) === '1';
-    this.open(new Connection(ws, socket, this, auth.user, auth.session.id, room, access, wantsCommitted), ws);
+    const conn = new Connection(ws, socket, this, auth.user, auth.session.id, room, access, wantsCommitted);
+    this.open(conn, ws, knownState);
   }
 
-  /** Wires an accepted connection to its socket. */
-  private open(conn: Connection, ws: SyncSocket): void {
+  /** Wires an accepted connection to its socket; `knownState` is what the client said it holds. */
+  private open(conn: Connection, ws: SyncSocket, knownState: Uint8Array | null): void {
     this.connections.add(conn);
     this.metrics.connections.set(this.connections.size);
     ws.conn = conn;
@@ -202,7 +208,7 @@ export class SyncService {
     ws.on('close', onSocketClose);
     ws.on('pong', onSocketPong);
     try {
-      conn.start();
+      conn.start(knownState);
     } catch (err) {
       this.log.error({ err, room: conn.room.name }, 'room could not be loaded');
       conn.close(CloseCodes.InternalError, 'room could not be loaded');

@@ -8,7 +8,8 @@ import { describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import * as encoding from 'lib0/encoding';
 import * as decoding from 'lib0/decoding';
-import { ACK_PARAM, COMMITTED_MESSAGE } from '../../src/lib/model/protocol';
+import { ACK_PARAM, COMMITTED_MESSAGE, encodeStateParam, STATE_PARAM } from '../../src/lib/model/protocol';
+import { WHOLE_ROOM_AHEAD_MAX_BYTES } from '../../sync-server/src/connection';
 import { buildTeamSpace } from '../factories';
 import { CloseCodes } from '../../src/lib/model/close-codes';
 import { allow, allowWriters, defaultRules, refuse, type RuleSet } from '../../src/lib/model/validation';
@@ -21,6 +22,7 @@ import {
   synced,
   waitFor,
   withTimeout,
+  type RawClient,
   type TestServer
 } from '../support/server';
 import { testScope } from '../support/scope';
@@ -416,6 +418,166 @@ describe('refusals', () => {
   });
 });
 
+/** The sync messages a raw client received, in order: sub-type 0 step 1, 1 step 2, 2 update. */
+function syncMessages(raw: RawClient): Array<{ sub: number; payload: Uint8Array }> {
+  return raw.messages
+    .filter((m) => m[0] === 0)
+    .map((m) => {
+      const decoder = decoding.createDecoder(m);
+      decoding.readVarUint(decoder);
+      const sub = decoding.readVarUint(decoder);
+      return { sub, payload: decoding.readVarUint8Array(decoder) };
+    });
+}
+
+function syncStep1(stateVector: Uint8Array): Uint8Array {
+  const encoder = encoding.createEncoder();
+  encoding.writeVarUint(encoder, 0);
+  encoding.writeVarUint(encoder, 0);
+  encoding.writeVarUint8Array(encoder, stateVector);
+  return encoding.toUint8Array(encoder);
+}
+
+describe('the room sent ahead of the exchange', () => {
+  it('sends a small room before the client asks, and that answers its first step 1', async () => {
+    const s = await server();
+    const room = openSpace(s);
+    const writer = client(s, room, s.addUser('writer').token);
+    await synced(writer);
+    writer.doc.getText('t').insert(0, 'hello');
+    await waitFor(() => s.rooms.get(room)?.doc.getText('t').toString() === 'hello', 3000, 'stored');
+    await waitFor(() => s.rooms.get(room)!.pending === 0, 3000, 'committed');
+
+    const raw = rawConnect(s, room, s.addUser('reader').token);
+    scope.deferLast(() => raw.ws.close());
+    await raw.opened;
+    await waitFor(() => syncMessages(raw).length >= 2, 3000, 'the opening messages');
+    const [ahead, step1] = syncMessages(raw);
+    expect(ahead!.sub).toBe(1);
+    expect(step1!.sub).toBe(0);
+    const copy = new Y.Doc();
+    Y.applyUpdate(copy, ahead!.payload);
+    expect(copy.getText('t').toString()).toBe('hello');
+
+    // Its first step 1 gets no second answer; what changes meanwhile comes as relays.
+    raw.ws.send(syncStep1(Y.encodeStateVector(new Y.Doc())));
+    writer.doc.getText('t').insert(5, ' world');
+    await waitFor(() => syncMessages(raw).some((m) => m.sub === 2), 3000, 'the relay');
+    await sleep(200);
+    expect(syncMessages(raw).filter((m) => m.sub === 1)).toHaveLength(1);
+    for (const m of syncMessages(raw).filter((m) => m.sub === 2)) Y.applyUpdate(copy, m.payload);
+    expect(copy.getText('t').toString()).toBe('hello world');
+
+    // Every later step 1 is answered as before.
+    raw.ws.send(syncStep1(Y.encodeStateVector(copy)));
+    await waitFor(() => syncMessages(raw).filter((m) => m.sub === 1).length === 2, 3000, 'the answer');
+  });
+
+  it("sends a large room only in answer to the client's step 1", async () => {
+    const s = await server();
+    const room = openSpace(s);
+    const writer = client(s, room, s.addUser('writer').token);
+    await synced(writer);
+    const text = 'x'.repeat(WHOLE_ROOM_AHEAD_MAX_BYTES + 1);
+    writer.doc.getText('t').insert(0, text);
+    await waitFor(() => s.rooms.get(room)?.doc.getText('t').length === text.length, 3000, 'stored');
+    await waitFor(() => s.rooms.get(room)!.pending === 0, 3000, 'committed');
+
+    for (let i = 0; i < 2; i++) {
+      // The second connection finds the room already known to be large.
+      const raw = rawConnect(s, room, s.addUser(`reader${i}`).token);
+      scope.deferLast(() => raw.ws.close());
+      await raw.opened;
+      await waitFor(() => syncMessages(raw).length >= 1, 3000, 'the opening message');
+      await sleep(100);
+      expect(syncMessages(raw).map((m) => m.sub)).toEqual([0]);
+      raw.ws.send(syncStep1(Y.encodeStateVector(new Y.Doc())));
+      await waitFor(() => syncMessages(raw).length === 2, 3000, 'the answer');
+      const copy = new Y.Doc();
+      Y.applyUpdate(copy, syncMessages(raw)[1]!.payload);
+      expect(copy.getText('t').toString()).toBe(text);
+    }
+  });
+
+  it("keeps a member who may not change the room when their answer carries back the room's deletions", async () => {
+    // The real rules: only a space's editors change its shared room.
+    const s = await scope.server();
+    const room = openSpace(s);
+    const editor = client(s, room, s.addUser('editor', { role: 'editor' }).token);
+    await synced(editor);
+    editor.doc.getMap('signals').set('roomsChangedAt', 1);
+    editor.doc.getMap('signals').set('roomsChangedAt', 2);
+    await waitFor(
+      () =>
+        s.rooms.get(room)?.doc.getMap('signals').get('roomsChangedAt') === 2 &&
+        s.rooms.get(room)!.pending === 0,
+      3000,
+      'stored'
+    );
+    const refused = () => metric(s, 'fika_sync_updates_refused_total');
+    const refusedBefore = await refused();
+
+    // The room comes ahead, so the member's answer to the server's step 1 carries its delete set.
+    const member = client(s, room, s.addUser('member').token);
+    await synced(member);
+    expect(member.doc.getMap('signals').get('roomsChangedAt')).toBe(2);
+    await sleep(300);
+    expect(member.provider.wsconnected).toBe(true);
+    expect(await refused()).toBe(refusedBefore);
+
+    // A change of theirs is still refused.
+    member.doc.getMap('signals').set('roomsChangedAt', 3);
+    expect((await member.closed).code).toBe(CloseCodes.UpdateRefused.code);
+  });
+
+  it('sends at once only what a client lacks when it says what it holds, whatever the size', async () => {
+    const s = await server();
+    const room = openSpace(s);
+    const writer = client(s, room, s.addUser('writer').token);
+    await synced(writer);
+    const text = 'x'.repeat(4 * WHOLE_ROOM_AHEAD_MAX_BYTES);
+    writer.doc.getText('t').insert(0, text);
+    await waitFor(() => s.rooms.get(room)?.doc.getText('t').length === text.length, 3000, 'stored');
+    // A device that synced the room earlier, and was away while one word was added.
+    const device = new Y.Doc();
+    Y.applyUpdate(device, Y.encodeStateAsUpdate(s.rooms.get(room)!.doc));
+    writer.doc.getText('t').insert(0, 'new ');
+    await waitFor(
+      () => s.rooms.get(room)!.pending === 0 && writer.doc.getText('t').length > text.length,
+      3000
+    );
+    await waitFor(() => s.rooms.get(room)!.doc.getText('t').toString().startsWith('new '), 3000, 'stored');
+
+    const state = encodeStateParam(Y.encodeStateVector(device))!;
+    const raw = rawConnect(s, room, s.addUser('device').token, {}, { [STATE_PARAM]: state });
+    scope.deferLast(() => raw.ws.close());
+    await raw.opened;
+    await waitFor(() => syncMessages(raw).length >= 2, 3000, 'the opening messages');
+    const [ahead, step1] = syncMessages(raw);
+    expect([ahead!.sub, step1!.sub]).toEqual([1, 0]);
+    expect(ahead!.payload.byteLength).toBeLessThan(200);
+    Y.applyUpdate(device, ahead!.payload);
+    expect(device.getText('t').toString()).toBe(`new ${text}`);
+  });
+
+  it('refuses a state parameter that is not a state vector, before sending anything', async () => {
+    const s = await server();
+    const room = openSpace(s);
+    const { token } = s.addUser('device');
+    // Not base64url; not canonical; one client without its clock; a state vector with trailing bytes.
+    const bad = ['!!', 'AAB', 'AQE', `${encodeStateParam(Uint8Array.of(1, 5, 7))!}AA`];
+    for (const value of bad) {
+      const raw = rawConnect(s, room, token, {}, { [STATE_PARAM]: value });
+      expect(await raw.closed).toMatchObject({ code: CloseCodes.BadMessage.code });
+      expect(raw.messages).toHaveLength(0);
+    }
+    const good = rawConnect(s, room, token, {}, { [STATE_PARAM]: encodeStateParam(Uint8Array.of(1, 5, 7))! });
+    scope.deferLast(() => good.ws.close());
+    await good.opened;
+    await waitFor(() => syncMessages(good).length >= 2, 3000, 'the opening messages');
+  });
+});
+
 describe('read-only connections', () => {
   it('receive the room but their updates are never applied, stored or relayed', async () => {
     const s = await server();
@@ -740,6 +902,8 @@ describe('bad input', () => {
     writer.doc.getText('t').insert(0, 'some text');
     const raw = rawConnect(s, room, s.addUser('prober').token);
     await raw.opened;
+    // The room came ahead of the exchange; it answers the connection's first step 1.
+    await waitFor(() => raw.messages.some((m) => m[0] === 0 && m[1] === 1), 5000, 'room sent ahead');
     const answers: Array<{ at: number; bytes: string }> = [];
     raw.ws.on('message', (data: Buffer) => {
       if (data[0] === 0 && data[1] === 1)
@@ -747,7 +911,7 @@ describe('bad input', () => {
     });
     const emptyState = Y.encodeStateVector(new Y.Doc());
     const sentAt = performance.now();
-    for (let i = 0; i < 25; i++) raw.ws.send(frame(u(0), u(0), bytes(emptyState)));
+    for (let i = 0; i < 26; i++) raw.ws.send(frame(u(0), u(0), bytes(emptyState)));
     await waitFor(() => answers.length === 25, 5000, 'every step 1 answered');
     const [first, rest] = [answers.slice(0, 10), answers.slice(10)];
     // The other fifteen waited about a second, and were answered from one encoding.

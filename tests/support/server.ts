@@ -150,9 +150,13 @@ export function rawConnect(
   server: { wsUrl: string },
   room: string,
   token: string | null,
-  headers: Record<string, string> = {}
+  headers: Record<string, string> = {},
+  query: Record<string, string> = {}
 ): RawClient {
-  const url = `${server.wsUrl}/${room}${token === null ? '' : `?token=${encodeURIComponent(token)}`}`;
+  const params = new URLSearchParams(query);
+  if (token !== null) params.set('token', token);
+  const search = params.toString();
+  const url = `${server.wsUrl}/${room}${search === '' ? '' : `?${search}`}`;
   const ws = new WebSocket(url, { headers });
   const messages: Uint8Array[] = [];
   ws.on('message', (data) => messages.push(new Uint8Array(data as Buffer)));

@@ -4,6 +4,7 @@
  * clients as the person's other device and as other people.
  */
 import 'fake-indexeddb/auto';
+import WebSocket from 'ws';
 import { describe, expect, it } from 'vitest';
 import { type FikaDb } from '../../src/lib/data/db';
 import { recentPosts } from '../../src/lib/data/queries';
@@ -138,6 +139,52 @@ describe('the sync engine', () => {
     const phone = otherDevice(s, userRoom(user.id), token);
     await synced(phone);
     expect(readNote(phone.doc)).toBe('written on the');
+  });
+
+  it('tells the server what the device holds, and gets only what it lacks, before asking', async () => {
+    const s = await server();
+    const { user, token } = s.addUser('sara');
+    const db = database(user.id);
+    const long = 'milk, '.repeat(4000);
+    const first = await engine(s, db, token);
+    writeNote(await first.userDoc(), long);
+    await waitFor(() => first.status.pending === 0 && first.status.state === 'synced', 5000, 'stored');
+    first.stop();
+
+    // The phone adds a word while the browser is closed.
+    const phone = otherDevice(s, userRoom(user.id), token);
+    await synced(phone);
+    writeNote(phone.doc, `cake, ${long}`);
+    await waitFor(() => readNote(s.rooms.get(userRoom(user.id))!.doc) === `cake, ${long}`, 3000, 'stored');
+
+    const sockets: Array<{ url: string; received: Uint8Array[] }> = [];
+    class Recording extends WebSocket {
+      constructor(...args: ConstructorParameters<typeof WebSocket>) {
+        super(...args);
+        const socket = { url: String(args[0]), received: [] as Uint8Array[] };
+        sockets.push(socket);
+        this.on('message', (data: ArrayBuffer | Buffer) => socket.received.push(new Uint8Array(data)));
+      }
+    }
+    const second = await startEngine(scope, s, db, token, {
+      WebSocket: Recording as unknown as typeof globalThis.WebSocket
+    });
+    const doc = await second.userDoc();
+    await waitFor(() => readNote(doc) === `cake, ${long}`, 5000, 'the new word');
+    await waitFor(() => second.status.state === 'synced', 5000, 'synced');
+    const socket = sockets.find((c) => c.url.includes(`/${userRoom(user.id)}?`));
+    expect(socket?.url).toMatch(/[?&]sv=[A-Za-z0-9_-]+(&|$)/);
+    // The first sync message is the server's step 2, carrying only the new word.
+    const syncs = socket!.received.filter((m) => m[0] === 0);
+    expect(syncs[0]![1]).toBe(1);
+    expect(syncs[0]!.byteLength).toBeLessThan(500);
+    expect(syncs.filter((m) => m[1] === 1)).toHaveLength(1);
+
+    // Deletions are still confirmed by their own round trip.
+    writeNote(doc, long);
+    await waitFor(() => readNote(phone.doc) === long, 3000, 'the deletion relayed');
+    await waitFor(() => second.status.pending === 0, 5000, 'the deletion confirmed');
+    expect(await db.outbox.count()).toBe(0);
   });
 
   it('materialises the posts of this month and last, as others write them', async () => {
