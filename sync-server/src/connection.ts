@@ -358,9 +358,10 @@ export class Connection implements Peer {
     if (fault !== null) return this.close(CloseCodes.BadMessage, `malformed update: ${fault}`);
     if (isEmptyUpdate(decoded)) return;
     if (holdsNothingNew(loaded.doc, decoded)) {
-      // Nothing to judge, apply, store or relay: typically the client's answer to the server's
-      // step 1 right after the room was sent to it, carrying back the room's delete set. Refusing
-      // it would refuse the client for holding what the room holds.
+      // Nothing to judge, apply, store or relay: the room holds all of it, stored or about to be.
+      // Typically the client's answer to the server's step 1 right after the room was sent to it,
+      // carrying back the room's delete set; refusing it would refuse the client for holding what
+      // the room holds.
       if (this.wantsCommitted && this.access === 'write') {
         this.sync.registry.whenCommitted(loaded, () => this.send(encodeCommitted(loaded.doc)));
       }
@@ -412,13 +413,6 @@ export class Connection implements Peer {
       }
     }
     const fresh = newPart(loaded.doc, update, decoded);
-    if (fresh === null) {
-      // Nothing new: the room holds all of it, stored or about to be.
-      if (this.wantsCommitted) {
-        this.sync.registry.whenCommitted(loaded, () => this.send(encodeCommitted(loaded.doc)));
-      }
-      return;
-    }
     try {
       this.sync.registry.applyClientUpdate(loaded, this, fresh);
     } catch (err) {

@@ -51,14 +51,15 @@ function olderOfSameClient(ref: Y.ID | null, client: number, clock: number): boo
 
 /**
  * The part of a client update that `doc` does not hold yet: the update itself when all of its
- * structs are new, a copy without the structs (and parts of structs) the document already has
- * when some are not, or null when nothing of it is new. Yjs skips the structs it already has when
+ * structs are new, else a copy without the structs (and parts of structs) the document already
+ * has. An update with nothing new at all is ruled out before (`holdsNothingNew`), so the copy
+ * always holds something: a new struct or the deletions. Yjs skips the structs it already has when
  * applying, but stored and relayed as they came, another copy of them would sit beside the real
  * one: a client may resend its own (harmlessly), but a writer could also send someone else's
  * ids with other content, and merging the stored rows when the room is next loaded could then
  * take that content instead. Only what is new is applied, stored and relayed.
  */
-export function newPart(doc: Y.Doc, update: Uint8Array, decoded: Decoded): Uint8Array | null {
+export function newPart(doc: Y.Doc, update: Uint8Array, decoded: Decoded): Uint8Array {
   const known = doc.store;
   let overlaps = false;
   for (const struct of decoded.structs) {
@@ -68,9 +69,7 @@ export function newPart(doc: Y.Doc, update: Uint8Array, decoded: Decoded): Uint8
     }
   }
   if (!overlaps) return update;
-  const fresh = Y.diffUpdate(update, Y.encodeStateVector(doc));
-  const rest = Y.decodeUpdate(fresh);
-  return rest.structs.length === 0 && rest.ds.clients.size === 0 ? null : fresh;
+  return Y.diffUpdate(update, Y.encodeStateVector(doc));
 }
 
 /**
