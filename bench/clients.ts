@@ -43,7 +43,7 @@ export function openClient(target: Target, room: string, options: ClientOptions 
   const doc = new Y.Doc();
   const provider = new WebsocketProvider(target.wsUrl, room, doc, {
     WebSocketPolyfill: WebSocket as unknown as typeof globalThis.WebSocket,
-    params: target.params,
+    params: target.nextParams(),
     disableBc: true
   });
   if (options.writeOnly) {

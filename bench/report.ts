@@ -19,7 +19,7 @@ import { fmt, pct } from './phases';
 import type { QuotaSaturation, Saturation } from './saturation';
 import { SATURATION_RECEIVERS, SATURATION_SENDERS } from './saturation';
 import { MiB } from './stats';
-import type { TargetKind } from './targets';
+import { BENCH_PEOPLE, type TargetKind } from './targets';
 
 export interface ServerResults {
   latency100?: RelayRounds;
@@ -459,8 +459,9 @@ const method = (
 empty data directory in the system's temp directory, alone on it except for figure 3 (below); the load
 generator (\`bench/sync.ts\`, with \`--expose-gc\`) runs on core 1.
 Fika runs with its defaults (authentication, validation, per-connection rate limits, every update committed
-to SQLite before it is relayed, group commit; in this run: ${fika.summary}); its clients present an admin
-session token, and its rooms are spaces made through the admin API. The reference is
+to SQLite before it is relayed, group commit; in this run: ${fika.summary}); its clients present the session
+tokens of ${BENCH_PEOPLE} admins in turn (some 8,000 connections are open at once in figure 4, more than
+one person may hold), and its rooms are spaces made through the admin API. The reference is
 \`@y/websocket-server\` 0.1.1 wired as in its README (\`bench/reference-server.ts\`: in memory, no auth, no
 limits; on the project's \`ws\` 8, as Fika, where the package's own bin would load an older bundled \`ws\`). Both get the same room names and the same clients: the stock \`y-websocket\` \`WebsocketProvider\`
 over \`ws\`. Senders drop the updates relayed to them unread (their provider's sync handler skips relayed

@@ -29,8 +29,11 @@ export interface Target {
   readonly startedAt: number;
   /** Base URL for the stock provider (it appends `/<room>`). */
   readonly wsUrl: string;
-  /** URL parameters for the provider (Fika's session token). */
-  readonly params: Record<string, string>;
+  /**
+   * URL parameters for the next client's provider: for Fika, the session token of one of the
+   * benchmark's people, taken in turn (see `BENCH_PEOPLE`).
+   */
+  nextParams(): Record<string, string>;
   /** Makes `count` new rooms and returns their names (`space/<id>`). */
   createRooms(count: number): Promise<string[]>;
   /** Rooms the server holds in memory. */
@@ -169,7 +172,7 @@ export async function startTarget(
       pid: proc.pid,
       startedAt,
       wsUrl: `ws://127.0.0.1:${port}`,
-      params: {},
+      nextParams: () => ({}),
       async createRooms(count) {
         return Array.from({ length: count }, () => `space/bench-${index}-${next++}`);
       },
@@ -188,6 +191,8 @@ export async function startTarget(
 
   const token = await bootstrapFika(base).catch(abandon);
   const auth = { authorization: `Bearer ${token}` };
+  const tokens = await signInPeople(base, auth).catch(abandon);
+  let turn = 0;
   let made = 0;
   return {
     kind,
@@ -195,7 +200,7 @@ export async function startTarget(
     pid: proc.pid,
     startedAt,
     wsUrl: `ws://127.0.0.1:${port}/sync`,
-    params: { token },
+    nextParams: () => ({ token: tokens[turn++ % tokens.length]! }),
     async createRooms(count) {
       const create = async () => {
         const body = await postJson(`${base}/api/admin/spaces`, auth, {
@@ -286,6 +291,35 @@ async function getText(url: string): Promise<string> {
 
 async function getJson(url: string): Promise<unknown> {
   return JSON.parse(await getText(url)) as unknown;
+}
+
+/**
+ * People the benchmark's clients act for, in turn. The memory figures hold some 8,000 connections
+ * open at once, more than one person may (`FIKA_MAX_CONNECTIONS_PER_PERSON`, 1,000 by default),
+ * and an organisation's connections come from many people anyway. They are admins, as the
+ * organisation's first account is, so that every client may write in every room.
+ */
+export const BENCH_PEOPLE = 16;
+
+/** Adds `BENCH_PEOPLE` admins and signs each in; their session tokens. */
+async function signInPeople(base: string, auth: Record<string, string>): Promise<string[]> {
+  const tokens: string[] = [];
+  for (let i = 1; i <= BENCH_PEOPLE; i++) {
+    const email = `bench-${i}@example.com`;
+    const password = `bench-password-${i}-123`;
+    await postJson(`${base}/api/admin/users`, auth, {
+      email,
+      name: `Bench ${i}`,
+      title: '',
+      role: 'admin',
+      password
+    });
+    const body = (await postJson(`${base}/api/auth/login`, {}, { email, password })) as { token?: unknown };
+    if (typeof body.token !== 'string') throw new Error(`sign-in returned no token: ${JSON.stringify(body)}`);
+    tokens.push(body.token);
+  }
+  log(`Fika: ${BENCH_PEOPLE} people signed in`);
+  return tokens;
 }
 
 async function postJson(url: string, headers: Record<string, string>, body: unknown): Promise<unknown> {

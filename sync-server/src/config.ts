@@ -28,6 +28,8 @@ export interface Config {
   messageBurst: number;
   bytesPerSecond: number;
   bytesBurst: number;
+  /** Open sync connections one person may have at once, over all their devices. */
+  maxConnectionsPerPerson: number;
   /** How long updates wait to be committed together (group commit). */
   commitDelayMs: number;
   /** Stored updates of one room past which they are merged into one. */
@@ -109,6 +111,13 @@ export function loadConfig(env: Env = process.env, opts: { demo?: boolean } = {}
     messageBurst: int(env, 'FIKA_MESSAGE_BURST', Limits.messageBurst, 1, 10_000_000),
     bytesPerSecond: int(env, 'FIKA_BYTES_PER_SECOND', Limits.bytesPerSecond, 1024, 1024 * MiB),
     bytesBurst: int(env, 'FIKA_BYTES_BURST', Limits.bytesBurst, 1024, 4096 * MiB),
+    maxConnectionsPerPerson: int(
+      env,
+      'FIKA_MAX_CONNECTIONS_PER_PERSON',
+      Limits.connectionsPerPerson,
+      1,
+      1_000_000
+    ),
     commitDelayMs: int(env, 'FIKA_COMMIT_DELAY_MS', 0, 0, 1000),
     compactThreshold: int(env, 'FIKA_COMPACT_THRESHOLD', 500, 2, 1_000_000),
     compactQuietMs: int(env, 'FIKA_COMPACT_QUIET_MS', 1000, 0, 3_600_000),

@@ -92,6 +92,7 @@ export type SyncConfig = Pick<
   | 'messageBurst'
   | 'bytesPerSecond'
   | 'bytesBurst'
+  | 'maxConnectionsPerPerson'
   | 'sessionCheckMs'
   | 'allowedOrigins'
 >;
@@ -117,6 +118,8 @@ export class SyncService {
   readonly authority: SyncAuthority;
   private readonly wss: WebSocketServer;
   private readonly connections = new Set<Connection>();
+  /** Open connections per person (by user id), for `maxConnectionsPerPerson`. */
+  private readonly perPerson = new Map<string, number>();
   private readonly sweepTimer: NodeJS.Timeout;
   private readonly heartbeatTimer: NodeJS.Timeout;
   private sweepQueued = false;
@@ -189,6 +192,12 @@ export class SyncService {
     if (!auth) return refuse(CloseCodes.Unauthorized, 'invalid, expired or revoked token');
     const access = this.authority.roomAccess(auth.user, room);
     if (!access) return refuse(CloseCodes.Forbidden, `${auth.user.id} may not read ${room.name}`);
+    if ((this.perPerson.get(auth.user.id) ?? 0) >= this.config.maxConnectionsPerPerson) {
+      return refuse(
+        CloseCodes.TooManyConnections,
+        `${auth.user.id} already has ${this.config.maxConnectionsPerPerson} connections open`
+      );
+    }
     const stateParam = url.searchParams.get(STATE_PARAM);
     const knownState = stateParam === null ? null : decodeStateParam(stateParam);
     if (stateParam !== null && knownState === null) {
@@ -203,6 +212,7 @@ export class SyncService {
   private open(conn: Connection, ws: SyncSocket, knownState: Uint8Array | null): void {
     this.connections.add(conn);
     this.metrics.connections.set(this.connections.size);
+    this.perPerson.set(conn.user.id, (this.perPerson.get(conn.user.id) ?? 0) + 1);
     ws.conn = conn;
     ws.on('message', onSocketMessage);
     ws.on('close', onSocketClose);
@@ -239,7 +249,11 @@ export class SyncService {
   }
 
   forget(conn: Connection): void {
-    if (this.connections.delete(conn)) this.metrics.connections.set(this.connections.size);
+    if (!this.connections.delete(conn)) return;
+    this.metrics.connections.set(this.connections.size);
+    const open = (this.perPerson.get(conn.user.id) ?? 1) - 1;
+    if (open > 0) this.perPerson.set(conn.user.id, open);
+    else this.perPerson.delete(conn.user.id);
   }
 
   /** Re-checks at once (after a revocation or an access change) rather than at the next tick. */

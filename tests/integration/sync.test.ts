@@ -917,6 +917,49 @@ describe('bad input', () => {
     expect(await closedAt()).toBeGreaterThanOrEqual(1);
     expect(other.provider.wsconnected).toBe(true);
   });
+
+  it("refuses a person's connections past their limit, over all their devices, once each", async () => {
+    const s = await server({ maxConnectionsPerPerson: 3 });
+    const room = openSpace(s);
+    const { user, token: phone } = s.addUser('anna');
+    const laptop = s.auth.createSession(user.id, 'laptop').token;
+    const bo = client(s, room, s.addUser('bo').token);
+    const mine = [client(s, room, phone), client(s, room, phone), client(s, room, laptop)];
+    await Promise.all([synced(bo), ...mine.map((c) => synced(c))]);
+
+    const counted = countingWebSocket();
+    const fourth = client(s, room, laptop, { WebSocketPolyfill: counted.WS });
+    const refused = await withTimeout(fourth.closed, 3000, 'the fourth connection closed');
+    expect(refused.code).toBe(CloseCodes.TooManyConnections.code);
+    expect(refused.reason).toBe(CloseCodes.TooManyConnections.reason);
+    expect(fourth.doc.getMap('m').size).toBe(0);
+
+    // Nobody else is disturbed: another person connects, and the three open ones keep syncing.
+    const carl = client(s, room, s.addUser('carl').token);
+    await synced(carl);
+    mine[0]!.doc.getMap('m').set('still', 'here');
+    await waitFor(() => bo.doc.getMap('m').get('still') === 'here' && carl.doc.getMap('m').has('still'));
+
+    // A connection the server closes frees its place, as does one the client closes.
+    const bad = rawConnect(s, room, phone);
+    expect((await withTimeout(bad.closed, 3000, 'refused raw')).code).toBe(
+      CloseCodes.TooManyConnections.code
+    );
+    mine[2]!.destroy();
+    await waitFor(() => s.sync.connectionCount === 4, 3000, 'one of anna’s closed');
+    const rude = rawConnect(s, room, phone);
+    await rude.opened;
+    await waitFor(() => rude.messages.length > 0, 3000, 'the room sent');
+    rude.ws.send(new Uint8Array([99]));
+    expect((await withTimeout(rude.closed, 3000, 'bad message')).code).toBe(CloseCodes.BadMessage.code);
+    const again = client(s, room, laptop);
+    await synced(again);
+    expect(again.doc.getMap('m').get('still')).toBe('here');
+
+    await sleep(2500); // several backoff periods of a client that would retry (maxBackoffTime 500 ms)
+    expect(counted.attempts()).toBe(1);
+    expect(await metric(s, 'fika_sync_connections_closed_total', 'code="4430"')).toBe(2);
+  });
 });
 
 describe('storage', () => {

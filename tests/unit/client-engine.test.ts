@@ -15,7 +15,7 @@ import { setMeta as setDocMeta } from '../../src/lib/model/doc-room';
 import { saveMe } from '../../src/lib/data/meta';
 import type { FikaSyncEngine } from '../../src/lib/sync/engine';
 import { previousMonth, wantedRooms } from '../../src/lib/sync/wanted-rooms';
-import { connect, synced, waitFor, type TestServer } from '../support/server';
+import { connect, metric, sleep, synced, waitFor, type TestServer } from '../support/server';
 import { testScope } from '../support/scope';
 import { meOf, startEngine, userDatabase } from './client-sync';
 import { buildMe, buildSpace } from './client-factories';
@@ -293,5 +293,30 @@ describe('the sync engine', () => {
     expect(ended).toBe(1);
     expect(e.status.state).not.toBe('synced');
     expect(await db.roomUpdates.where('k').equals(userRoom(sara.user.id)).count()).toBeGreaterThan(0);
+  });
+  it('connects again later when the person had too many connections open elsewhere', async () => {
+    const s = await server({ maxConnectionsPerPerson: 2 });
+    const sara = s.addUser('sara');
+    const laptop = s.auth.createSession(sara.user.id, 'laptop').token;
+    const phone = otherDevice(s, userRoom(sara.user.id), laptop);
+    const directory = otherDevice(s, 'org', laptop);
+    await Promise.all([synced(phone), synced(directory)]);
+    writeNote(phone.doc, 'written on the laptop');
+
+    const refusals = () => metric(s, 'fika_sync_connections_closed_total', 'code="4430"');
+    const e = await engine(s, database(sara.user.id), sara.token);
+    const doc = await e.userDoc();
+    for (let waited = 0; (await refusals()) < 2 && waited < 3000; waited += 50) await sleep(50);
+    await sleep(1500);
+    // Refused once per room, with no retries in between.
+    expect(await refusals()).toBe(2);
+    expect(e.status.state).toBe('connecting');
+    expect(readNote(doc)).toBe('');
+
+    phone.destroy();
+    directory.destroy();
+    await waitFor(() => readNote(doc) === 'written on the laptop', 15_000, 'the note after the retry');
+    await waitFor(() => e.status.state === 'synced', 5000, 'synced');
+    expect(await refusals()).toBe(2);
   });
 });

@@ -57,7 +57,8 @@ describe('close codes', () => {
       'SlowClient',
       'UpdateRefused',
       'MessageTooLarge',
-      'RateLimited'
+      'RateLimited',
+      'TooManyConnections'
     ] as const) {
       expect(isTerminalCloseCode(CloseCodes[name].code), name).toBe(true);
     }

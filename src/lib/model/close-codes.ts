@@ -31,6 +31,11 @@ export const CloseCodes = {
   MessageTooLarge: { code: 4413, reason: 'Message too large' },
   /** More messages or bytes per second than the connection's rate limit. */
   RateLimited: { code: 4429, reason: 'Too many messages' },
+  /**
+   * The person already has the most open connections the server allows one person
+   * (`FIKA_MAX_CONNECTIONS_PER_PERSON`), counted over all their devices. The app tries again later.
+   */
+  TooManyConnections: { code: 4430, reason: 'Too many connections' },
   /** The server is shutting down; the client should reconnect later (it does, by default). */
   GoingAway: { code: 1001, reason: 'Server shutting down' },
   /** An unexpected error on the server; the client retries. */

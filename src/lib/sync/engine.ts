@@ -569,6 +569,7 @@ export class FikaSyncEngine implements SyncEngine {
         return;
       case CloseCodes.SlowClient.code:
       case CloseCodes.RateLimited.code:
+      case CloseCodes.TooManyConnections.code:
         room.retryLater(MAX_BACKOFF_MS);
         return;
       default:
