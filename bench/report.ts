@@ -470,8 +470,10 @@ updates) so that the single load-generator core goes to receivers; the server se
 - **Latency** (1, 3): senders write \`m.set('s<i>', { t, n })\` on an open-loop schedule, \`t\` being the
   machine-wide clock (\`performance.timeOrigin + performance.now()\`); receivers' map observers record
   \`now − t\`. 2 s warm-up, 10 s measured, up to 5 s to drain; updates that never arrive count as infinitely
-  late. Every latency figure is the median of five rounds: percentiles of one run swing by more than the
-  servers differ. Figure 1: one room, 50 receivers, ⌈rate / 100⌉ sender connections (100 updates/s each,
+  late. The load generator collects its own garbage before every run, so that each starts from the same heap:
+  its major collections stall it for 10 ms or more, and without this, Fika's runs (which follow the load
+  generator's HTTP calls to Fika: room creation, the metrics read) met more of them in their windows. Every
+  latency figure is the median of five rounds: percentiles of one run swing by more than the servers differ. Figure 1: one room, 50 receivers, ⌈rate / 100⌉ sender connections (100 updates/s each,
   under Fika's 500 messages/s per connection); each round on a fresh server, the servers taking turns and
   alternating which goes first. Figure 3, on one more fresh server of each kind, both running: 100 rooms × 5
   clients, all 500 connections opened at once (connect time = until the provider's first \`sync\`, i.e. the
