@@ -137,7 +137,9 @@ export class Connection implements Peer {
     this.waiting = null;
     const loaded = this.loaded;
     if (!waiting || this.closing || !loaded) return;
-    if (waiting.stateVector) this.answerStep1(loaded, waiting.stateVector, waiting.step1s);
+    if (waiting.stateVector && this.sync.registry.ensureAwake(loaded)) {
+      this.answerStep1(loaded, waiting.stateVector, waiting.step1s);
+    }
     if (waiting.awareness) this.sendAwareness(loaded);
   }
 
@@ -286,6 +288,7 @@ export class Connection implements Peer {
           this.firstStep1Answered = false;
           return;
         }
+        if (!this.sync.registry.ensureAwake(loaded)) return;
         const stateVector = message.stateVector.slice();
         const waiting = this.wholeStateWait();
         if (waiting === null) return this.answerStep1(loaded, stateVector, 1);
@@ -295,6 +298,7 @@ export class Connection implements Peer {
         return;
       }
       case 'sync-update':
+        if (!this.sync.registry.ensureAwake(loaded)) return;
         this.onUpdate(loaded, message.update.slice(), message.step2);
         if (message.step2) this.answeredStep1 = true;
         return;

@@ -16,6 +16,16 @@ export class Metrics {
     help: 'Rooms held in memory',
     registers: [this.registry]
   });
+  readonly documentsInMemory = new Gauge({
+    name: 'fika_sync_room_documents_in_memory',
+    help: 'Loaded rooms whose document is in memory (the others sleep until next used)',
+    registers: [this.registry]
+  });
+  readonly roomWakes = new Counter({
+    name: 'fika_sync_room_wakes_total',
+    help: 'Sleeping room documents read back from storage',
+    registers: [this.registry]
+  });
   readonly updatesApplied = new Counter({
     name: 'fika_sync_updates_applied_total',
     help: 'Updates applied, committed and relayed',

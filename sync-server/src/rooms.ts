@@ -10,8 +10,10 @@
  * commit too: nobody is ever sent state that a crash could take back.
  *
  * Life of a room: loaded from storage on its first connection; its stored updates are merged
- * into one row once they pass `compactThreshold` and the room is quiet; unloaded `roomIdleMs`
- * after its last connection closed.
+ * into one row once they pass `compactThreshold` and the room is quiet; its document sleeps
+ * (leaves memory, read back from storage when next used) once unused for `roomIdleMs`, if small,
+ * while its connections and their presence stay; unloaded `roomIdleMs` after its last connection
+ * closed.
  */
 import * as Y from 'yjs';
 import * as awarenessProtocol from 'y-protocols/awareness';
@@ -44,6 +46,29 @@ export interface Peer {
 /** Origin of changes the server itself makes (the directory room). */
 const SERVER_ORIGIN = Symbol('fika-server');
 
+/**
+ * What a sleeping room's awareness points to instead of the document it was made with (an
+ * Awareness reads only the client id of its document, once, when it is made).
+ */
+const ASLEEP = new Y.Doc({ guid: 'asleep' });
+
+/**
+ * A room's document sleeps only while its stored form is at most this large. Waking it reads
+ * and applies the stored form, about 5 ms at this size on the reference machine and more with
+ * size, and that is added to whatever woke it; larger rooms keep their document while they are
+ * loaded, as they did before rooms slept.
+ */
+export const SLEEP_MAX_BYTES = 64 * 1024;
+
+/** The longest between two sweeps of the loaded rooms (awareness expiry, sleeping documents). */
+const SWEEP_MAX_MS = awarenessProtocol.outdatedTimeout / 10;
+
+/**
+ * Merging rooms as they fall asleep stops for the sweep after this long, so that many rooms
+ * going quiet at once do not hold the event loop; the rest fall asleep on the next sweeps.
+ */
+const SWEEP_MERGE_BUDGET_MS = 5;
+
 export interface RoomOptions {
   commitDelayMs: number;
   /** How long after a commit the server counts as busy (default `QUIET_MS`; tests set it). */
@@ -62,9 +87,17 @@ export class LoadedRoom {
    * The document's guid is the room name. Yjs would otherwise make a random UUID for it, which
    * costs about 70 µs (a call to the system's random source per character) and 56 bytes per
    * room; the guid only matters for subdocuments, which rooms do not use.
+   *
+   * Null while the room sleeps: `doc` then reads it back from storage.
    */
-  doc: Y.Doc;
+  private current: Y.Doc | null;
   readonly awareness: awarenessProtocol.Awareness;
+  /** The document was used since the registry's last sweep. */
+  used = true;
+  /** When a sweep first found the document unused (performance.now()). */
+  unusedSince = 0;
+  /** Bytes of the room's stored updates: at least the size of its stored form. */
+  storedBytes = 0;
   readonly peers = new Set<Peer>();
   /** Updates applied to `doc` but not yet committed. */
   pending = 0;
@@ -89,15 +122,36 @@ export class LoadedRoom {
 
   constructor(
     readonly name: string,
-    readonly room: Room
+    readonly room: Room,
+    private readonly wake: (room: LoadedRoom) => Y.Doc
   ) {
-    this.doc = this.emptyDoc();
-    this.awareness = new awarenessProtocol.Awareness(this.doc);
+    this.current = this.emptyDoc();
+    this.awareness = new awarenessProtocol.Awareness(this.current);
     this.awareness.setLocalState(null);
     // Each Awareness checks for expired states on its own timer; the registry checks all its
     // rooms on one (expireAwareness), saving a timer and its closure per loaded room.
     clearInterval(this.awareness._checkInterval);
     this.awareness._checkInterval = null;
+  }
+
+  /**
+   * The room's document, read back from storage if the room sleeps (which throws when storage
+   * cannot be read: see `RoomRegistry.ensureAwake` for the paths that must not throw).
+   */
+  get doc(): Y.Doc {
+    this.used = true;
+    return this.current ?? this.wake(this);
+  }
+
+  /** The document if it is in memory, without waking the room. */
+  get docInMemory(): Y.Doc | null {
+    return this.current;
+  }
+
+  /** Puts a document in place (woken or rebuilt), or none (the room sleeps). */
+  setDoc(doc: Y.Doc | null): void {
+    this.current = doc;
+    this.awareness.doc = doc ?? ASLEEP;
   }
 
   /** A new, empty document for this room. */
@@ -116,9 +170,6 @@ export class LoadedRoom {
     if (remove.length > 0) awarenessProtocol.removeAwarenessStates(this.awareness, remove, 'timeout');
   }
 }
-
-/** How often loaded rooms are checked for expired awareness states (as y-protocols does). */
-const AWARENESS_CHECK_MS = awarenessProtocol.outdatedTimeout / 10;
 
 /**
  * A client update arriving this long after the last commit is committed and relayed at once;
@@ -140,10 +191,9 @@ export class RoomRegistry {
   /** When the last commit ended (performance.now()), to tell a quiet server from a busy one. */
   private lastFlushAt = -Infinity;
   private closed = false;
-  private readonly awarenessTimer = setInterval(() => {
-    const now = Date.now();
-    for (const room of this.rooms.values()) room.expireAwareness(now);
-  }, AWARENESS_CHECK_MS).unref();
+  /** Loaded rooms whose document is in memory. */
+  private documents = 0;
+  private readonly sweepTimer: NodeJS.Timeout;
   /** Called once for each room right after it is loaded (the directory room fills itself here). */
   onLoad: ((room: LoadedRoom) => void) | null = null;
 
@@ -152,7 +202,12 @@ export class RoomRegistry {
     private readonly opts: RoomOptions,
     private readonly metrics: Metrics,
     private readonly log: Logger
-  ) {}
+  ) {
+    // As often as y-protocols checks awareness, or often enough to notice an unused document
+    // within half the idle time when that is shorter (tests).
+    const sweepMs = Math.max(10, Math.min(SWEEP_MAX_MS, opts.roomIdleMs / 2));
+    this.sweepTimer = setInterval(() => this.sweep(), sweepMs).unref();
+  }
 
   get size(): number {
     return this.rooms.size;
@@ -179,8 +234,9 @@ export class RoomRegistry {
   load(room: Room): LoadedRoom {
     const existing = this.rooms.get(room.name);
     if (existing) return existing;
-    const loaded = new LoadedRoom(room.name, room);
-    loaded.storedRows = this.readStored(loaded.name, loaded.doc);
+    const loaded = new LoadedRoom(room.name, room, this.wakeDoc);
+    this.readStored(loaded, loaded.doc);
+    this.countDocuments(+1);
     loaded.awareness.on(
       'update',
       (
@@ -195,13 +251,82 @@ export class RoomRegistry {
     return loaded;
   }
 
-  /** Applies a room's stored updates to `doc`; returns how many rows they were. */
-  private readStored(name: string, doc: Y.Doc): number {
-    const { updates } = this.store.load(name);
+  /** Applies a room's stored updates to `doc`, and notes how many rows and bytes they were. */
+  private readStored(room: LoadedRoom, doc: Y.Doc): void {
+    const { updates } = this.store.load(room.name);
     if (updates.length > 0) {
       Y.applyUpdate(doc, updates.length === 1 ? updates[0]! : Y.mergeUpdates(updates));
     }
-    return updates.length;
+    room.storedRows = updates.length;
+    room.storedBytes = updates.reduce((sum, u) => sum + u.byteLength, 0);
+  }
+
+  private countDocuments(change: number): void {
+    this.documents += change;
+    this.metrics.documentsInMemory.set(this.documents);
+  }
+
+  /** Reads a sleeping room's document back from storage (`LoadedRoom.doc`). */
+  private readonly wakeDoc = (room: LoadedRoom): Y.Doc => {
+    const doc = room.emptyDoc();
+    this.readStored(room, doc);
+    room.setDoc(doc);
+    this.countDocuments(+1);
+    this.metrics.roomWakes.inc();
+    return doc;
+  };
+
+  /**
+   * Wakes the room if it sleeps. When storage cannot be read the room is dropped (its
+   * connections closed with a code the client retries after) and the answer is false.
+   */
+  ensureAwake(room: LoadedRoom): boolean {
+    if (room.docInMemory !== null) return true;
+    if (room.unloaded) return false;
+    try {
+      this.wakeDoc(room);
+      return true;
+    } catch (err) {
+      this.log.error({ err, room: room.name }, 'room could not be read back; reset');
+      this.dropRoom(room, 'room could not be read');
+      return false;
+    }
+  }
+
+  /**
+   * Every few seconds: expired awareness states go, and documents unused for `roomIdleMs` sleep.
+   * The rooms are walked in one loop on one timer rather than each keeping its own.
+   */
+  private sweep(): void {
+    const wall = Date.now();
+    const now = performance.now();
+    const mergeUntil = now + SWEEP_MERGE_BUDGET_MS;
+    for (const room of this.rooms.values()) {
+      room.expireAwareness(wall);
+      if (room.docInMemory === null) continue;
+      if (room.used) {
+        room.used = false;
+        room.unusedSince = now;
+      } else if (now - room.unusedSince >= this.opts.roomIdleMs) {
+        if (room.storedRows > 1 && performance.now() > mergeUntil) continue;
+        this.sleep(room);
+      }
+    }
+  }
+
+  /**
+   * Lets the document of an unused room leave memory: most loaded rooms are small and idle
+   * (a person's own room, last month's posts) while their readers stay connected, and their
+   * documents were most of what the server held for them. Storage holds everything committed,
+   * so nothing is lost; the room is merged into one row first, which makes waking it one read.
+   */
+  private sleep(room: LoadedRoom): void {
+    if (room.pending > 0 || room.deferred.length > 0 || room.storedBytes > SLEEP_MAX_BYTES) return;
+    if (room.storedRows > 1) this.compact(room);
+    // A failed merge leaves the rows as they were; waking reads them all, as loading does.
+    room.setDoc(null);
+    room.owners = null;
+    this.countDocuments(-1);
   }
 
   /**
@@ -313,6 +438,7 @@ export class RoomRegistry {
     for (const { room, update, from } of batch) {
       room.pending--;
       room.storedRows++;
+      room.storedBytes += update.byteLength;
       room.lastCommitAt = now;
       touched.add(room);
       if (room.peers.size > (from && room.peers.has(from) ? 1 : 0)) {
@@ -371,9 +497,9 @@ export class RoomRegistry {
     if (room.unloaded) return;
     try {
       const doc = room.emptyDoc();
-      room.storedRows = this.readStored(room.name, doc);
-      room.doc = doc;
-      room.awareness.doc = doc;
+      this.readStored(room, doc);
+      if (room.docInMemory === null) this.countDocuments(+1);
+      room.setDoc(doc);
       this.log.error({ room: room.name, reason }, 'room restored from storage');
     } catch (err) {
       this.log.error({ err, room: room.name, reason }, 'room could not be restored; reset');
@@ -413,7 +539,9 @@ export class RoomRegistry {
   /** Merges the room's stored updates into one row equal to the committed document. */
   compact(room: LoadedRoom): void {
     room.compactQueued = false;
-    if (room.unloaded || room.storedRows <= 1) return;
+    // A sleeping room's rows are as they were when it fell asleep, merged then.
+    const doc = room.docInMemory;
+    if (room.unloaded || room.storedRows <= 1 || doc === null) return;
     if (room.pending > 0) {
       // The in-memory document holds uncommitted updates; try after the next commit.
       room.compactQueued = true;
@@ -422,8 +550,10 @@ export class RoomRegistry {
     }
     const before = room.storedRows;
     try {
-      this.store.replace(room.name, Y.encodeStateAsUpdate(room.doc));
+      const state = Y.encodeStateAsUpdate(doc);
+      this.store.replace(room.name, state);
       room.storedRows = 1;
+      room.storedBytes = state.byteLength;
       this.metrics.compactions.inc();
       this.log.debug({ room: room.name, rows: before }, 'room compacted');
     } catch (err) {
@@ -452,14 +582,18 @@ export class RoomRegistry {
     room.idleTimer = null;
     dropRenewals(room);
     room.awareness.destroy();
-    room.doc.destroy();
+    const doc = room.docInMemory;
+    if (doc !== null) {
+      doc.destroy();
+      this.countDocuments(-1);
+    }
     if (this.rooms.get(room.name) === room) this.rooms.delete(room.name);
     this.metrics.roomsLoaded.set(this.rooms.size);
   }
 
   /** Commits what is pending and unloads every room (shutdown). */
   close(): void {
-    clearInterval(this.awarenessTimer);
+    clearInterval(this.sweepTimer);
     this.flush();
     this.closed = true;
     for (const room of [...this.rooms.values()]) this.unload(room);

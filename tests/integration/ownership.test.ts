@@ -136,6 +136,44 @@ describe('ownership in a month partition', () => {
   });
 });
 
+describe('ownership in a sleeping room', () => {
+  it('judges updates that wake a room by the ownership it had before it slept', async () => {
+    const s = await server({ roomIdleMs: 200 });
+    const room = monthRoom(s);
+    const anna = s.addUser('anna');
+    const bo = s.addUser('bo');
+    const a = client(s, room, anna.token);
+    const b = client(s, room, bo.token);
+    await Promise.all([synced(a), synced(b)]);
+    const annasId = a.doc.clientID;
+    addPost(a.doc, { id: 'p1', authorId: anna.user.id, createdAt: 1, text: 'Mine' });
+    await waitFor(() => textOf(b.doc, 'p1') === 'Mine', 3000, 'post relayed');
+    const loaded = s.rooms.get(room)!;
+    await waitFor(() => loaded.docInMemory === null, 3000, 'the room to sleep');
+    expect(loaded.owners).toBeNull();
+
+    // Bo's edit of Anna's post, then his post under her client id: both wake the room, both refused.
+    editPost(b.doc, 'p1', 'Not yours', 2);
+    expect((await withTimeout(b.closed, 3000, 'refusal')).code).toBe(CloseCodes.UpdateRefused.code);
+    await waitFor(() => loaded.docInMemory === null, 3000, 'the room to sleep again');
+    const b2 = client(s, room, bo.token);
+    await synced(b2);
+    await waitFor(() => posts(b2.doc).has('p1'), 3000, 'synced content');
+    await waitFor(() => loaded.docInMemory === null, 3000, 'the room to sleep once more');
+    writeAs(b2.doc, annasId, () =>
+      addPost(b2.doc, { id: 'p2', authorId: bo.user.id, createdAt: 3, text: 'As Anna' })
+    );
+    expect((await withTimeout(b2.closed, 3000, 'refusal')).code).toBe(CloseCodes.UpdateRefused.code);
+
+    // Anna's own edit is accepted and reaches others.
+    editPost(a.doc, 'p1', 'Still mine', 4);
+    const watcher = client(s, room, s.addUser('cecilia').token);
+    await synced(watcher);
+    await waitFor(() => textOf(watcher.doc, 'p1') === 'Still mine', 3000, 'accepted edit');
+    expect(posts(watcher.doc).has('p2')).toBe(false);
+  });
+});
+
 describe('posting policy on an open connection', () => {
   it('applies a changed posting policy to the next post on an open connection', async () => {
     const s = await server();

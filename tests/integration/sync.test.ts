@@ -10,6 +10,7 @@ import * as encoding from 'lib0/encoding';
 import * as decoding from 'lib0/decoding';
 import { ACK_PARAM, COMMITTED_MESSAGE, encodeStateParam, STATE_PARAM } from '../../src/lib/model/protocol';
 import { WHOLE_ROOM_AHEAD_MAX_BYTES } from '../../sync-server/src/connection';
+import { SLEEP_MAX_BYTES } from '../../sync-server/src/rooms';
 import { buildTeamSpace } from '../factories';
 import { CloseCodes } from '../../src/lib/model/close-codes';
 import { allow, allowWriters, defaultRules, refuse, type RuleSet } from '../../src/lib/model/validation';
@@ -1000,6 +1001,79 @@ describe('storage', () => {
     Y.applyUpdate(original, serverState);
     expect(Y.encodeStateVector(reloaded)).toEqual(Y.encodeStateVector(original));
     expect(reloaded.getMap('m').toJSON()).toEqual(original.getMap('m').toJSON());
+  });
+});
+
+describe('sleeping rooms', () => {
+  const documentsInMemory = (s: TestServer) => metric(s, 'fika_sync_room_documents_in_memory');
+
+  it('lets an unused document leave memory while its clients stay, and wakes it identical', async () => {
+    const s = await server({ compactThreshold: 1000, roomIdleMs: 300 });
+    const room = openSpace(s);
+    const a = client(s, room, s.addUser('anna').token);
+    const b = client(s, room, s.addUser('bo').token);
+    await Promise.all([synced(a), synced(b)]);
+    for (let i = 0; i < 30; i++) {
+      a.doc.getMap('m').set(`k${i}`, i);
+      if (i % 5 === 0) b.doc.getText('t').insert(0, `${i} `);
+      if (i % 7 === 0) a.doc.getMap('m').delete(`k${i - 1}`);
+    }
+    await waitFor(
+      () => b.doc.getMap('m').get('k29') === 29 && a.doc.getText('t').length === b.doc.getText('t').length
+    );
+    const loaded = s.rooms.get(room)!;
+    await waitFor(() => loaded.docInMemory === null, 3000, 'the document to sleep');
+    expect(s.rooms.get(room)).toBe(loaded);
+    expect(loaded.peers.size).toBe(2);
+    expect(await documentsInMemory(s)).toBe(0);
+    expect(await metric(s, 'fika_sync_rooms_loaded')).toBe(1);
+    // Merged into one row as it fell asleep, so that waking is one read.
+    const rows = s.db.prepare('SELECT count(*) AS n FROM room_updates WHERE room = ?').get(room) as {
+      n: number;
+    };
+    expect(rows.n).toBe(1);
+
+    // Presence does not need the document: it goes on without waking the room.
+    a.provider.awareness.setLocalStateField('user', { name: 'Anna' });
+    await waitFor(() => b.provider.awareness.getStates().get(a.doc.clientID)?.user !== undefined);
+    expect(loaded.docInMemory).toBeNull();
+
+    // A change wakes it, and is stored and relayed as any other.
+    const wakesBefore = (await metric(s, 'fika_sync_room_wakes_total')) ?? 0;
+    b.doc.getMap('m').set('after', 'sleep');
+    await waitFor(() => a.doc.getMap('m').get('after') === 'sleep');
+    expect(loaded.docInMemory).not.toBeNull();
+    expect(await documentsInMemory(s)).toBe(1);
+    expect(await metric(s, 'fika_sync_room_wakes_total')).toBe(wakesBefore + 1);
+    expect(Y.encodeStateVector(loaded.doc)).toEqual(Y.encodeStateVector(a.doc));
+    expect(loaded.doc.getMap('m').toJSON()).toEqual(a.doc.getMap('m').toJSON());
+    expect(loaded.doc.getText('t').toString()).toBe(a.doc.getText('t').toString());
+
+    // A client joining a sleeping room gets all of it.
+    await waitFor(() => loaded.docInMemory === null, 3000, 'the document to sleep again');
+    const c = client(s, room, s.addUser('cecilia').token);
+    await synced(c);
+    await waitFor(() => c.doc.getMap('m').get('after') === 'sleep');
+    expect(Y.encodeStateVector(c.doc)).toEqual(Y.encodeStateVector(a.doc));
+    expect(c.doc.getText('t').toString()).toBe(a.doc.getText('t').toString());
+    expect(c.doc.getMap('m').toJSON()).toEqual(a.doc.getMap('m').toJSON());
+  });
+
+  it('keeps large documents in memory while they are loaded', async () => {
+    const s = await server({ roomIdleMs: 200 });
+    const small = openSpace(s);
+    const large = openSpace(s);
+    const { token } = s.addUser('writer');
+    const a = client(s, small, token);
+    const b = client(s, large, token);
+    await Promise.all([synced(a), synced(b)]);
+    a.doc.getMap('m').set('k', 'small');
+    b.doc.getMap('m').set('k', 'x'.repeat(SLEEP_MAX_BYTES));
+    await waitFor(() => s.rooms.get(small)?.pending === 0 && s.rooms.get(large)?.pending === 0);
+    await waitFor(() => s.rooms.get(small)!.docInMemory === null, 3000, 'the small document to sleep');
+    await sleep(600); // three times the idle time
+    expect(s.rooms.get(large)!.docInMemory).not.toBeNull();
+    expect(await documentsInMemory(s)).toBe(1);
   });
 });
 

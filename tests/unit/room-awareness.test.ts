@@ -14,7 +14,9 @@ function clientState(name: string): { id: number; update: Uint8Array; client: aw
 
 describe('awareness expiry in a loaded room', () => {
   it('drops states not renewed within 30 s and tells the room, and keeps fresh ones', () => {
-    const room = new LoadedRoom('space/s1', parseRoomName('space/s1')!);
+    const room = new LoadedRoom('space/s1', parseRoomName('space/s1')!, () => {
+      throw new Error('the room never sleeps here');
+    });
     const removed: number[] = [];
     room.awareness.on('update', ({ removed: gone }: { removed: number[] }) => removed.push(...gone));
     const stale = clientState('Sara');

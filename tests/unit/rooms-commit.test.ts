@@ -50,10 +50,11 @@ afterEach(() => {
  */
 const QUIET_MS = 200;
 
-function setUp(commitDelayMs = 0) {
+function setUp(commitDelayMs = 0, roomIdleMs = 60_000) {
   const dir = tempDataDir();
   dirs.push(dir);
-  const store = new SqliteUpdateStore(openDatabase(dir));
+  const db = openDatabase(dir);
+  const store = new SqliteUpdateStore(db);
   const metrics = new Metrics();
   const registry = new RoomRegistry(
     store,
@@ -62,7 +63,7 @@ function setUp(commitDelayMs = 0) {
       commitQuietMs: QUIET_MS,
       compactThreshold: 1000,
       compactQuietMs: 1000,
-      roomIdleMs: 60_000
+      roomIdleMs
     },
     metrics,
     createLogger('silent')
@@ -90,7 +91,7 @@ function setUp(commitDelayMs = 0) {
       updates: of('fika_sync_commit_batch_updates_sum')
     };
   };
-  return { registry, loaded, sender, receiver, write, stored, batches };
+  return { registry, loaded, sender, receiver, write, stored, batches, db, metrics };
 }
 
 const endOfTurn = () => new Promise((resolve) => setImmediate(resolve));
@@ -189,6 +190,42 @@ describe('an update that fails half-way', () => {
     expect(receiver.received).toHaveLength(2);
     expect(loaded.doc.getMap('m').toJSON()).toEqual({ k1: 1, k2: 2 });
     expect(loaded.awareness.doc).toBe(loaded.doc);
+  });
+});
+
+describe('a sleeping room', () => {
+  const asleep = async (loaded: LoadedRoom) => {
+    for (let i = 0; i < 100 && loaded.docInMemory !== null; i++) await wait(20);
+    expect(loaded.docInMemory).toBeNull();
+  };
+
+  it('lets go of its document entirely, and wakes with what was stored', async () => {
+    const { registry, loaded, sender, receiver, write } = setUp(0, 40);
+    registry.applyClientUpdate(loaded, sender, write(1));
+    registry.applyClientUpdate(loaded, sender, write(2));
+    await endOfTurn();
+    const before = loaded.doc;
+    await asleep(loaded);
+    // Nothing of the room keeps the document it had: its awareness points elsewhere.
+    expect(loaded.awareness.doc).not.toBe(before);
+    expect(registry.get('space/s1')).toBe(loaded);
+
+    expect(registry.ensureAwake(loaded)).toBe(true);
+    expect(loaded.doc).not.toBe(before);
+    expect(loaded.awareness.doc).toBe(loaded.doc);
+    expect(loaded.doc.getMap('m').toJSON()).toEqual({ k1: 1, k2: 2 });
+    expect([sender.closedWith, receiver.closedWith]).toEqual([[], []]);
+  });
+
+  it('is dropped, its connections closed with 1011, when storage cannot be read back', async () => {
+    const { registry, loaded, sender, receiver, write, db, metrics } = setUp(0, 40);
+    registry.applyClientUpdate(loaded, sender, write(1));
+    await asleep(loaded);
+    db.close();
+    expect(registry.ensureAwake(loaded)).toBe(false);
+    expect([sender.closedWith, receiver.closedWith]).toEqual([[1011], [1011]]);
+    expect(registry.get('space/s1')).toBeUndefined();
+    expect((await metrics.documentsInMemory.get()).values[0]?.value).toBe(0);
   });
 });
 
