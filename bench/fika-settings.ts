@@ -26,7 +26,7 @@ export async function fikaSettings(overrides: Record<string, string> = {}): Prom
           ? `commits to the journal, moved into SQLite after ${c.journalDrainMs} ms, `
           : 'commits straight to SQLite (no journal), ') +
         `${c.messagesPerSecond} messages/s per connection (burst ${c.messageBurst}), ` +
-        `send buffer bound ${c.maxBufferedBytes / MiB} MiB, rooms unloaded after ${c.roomIdleMs / 1000} s idle` +
+        `send buffer bound ${c.maxBufferedBytes / MiB} MiB, documents of small rooms asleep and rooms without connections unloaded after ${c.roomIdleMs / 1000} s idle` +
         note
     };
   } catch (err) {

@@ -22,11 +22,22 @@ export const LOADED_ROOMS = 5000;
  * thousand small rooms are written, and would otherwise be charged to the rooms measured.
  */
 export const PREFILL_ROOMS = 2000;
+/**
+ * How long loaded rooms are left idle before the "idle" reading: longer than Fika's default
+ * idle time (10 s) and two of its sweeps (3 s each), after which a small room's document has
+ * left memory (rooms.ts); the reference does nothing with idle rooms. A room's connection and
+ * its presence stay throughout.
+ */
+export const ROOM_IDLE_WAIT_MS = 17_000;
 
 export interface MemoryFigures {
   baselineBytes: number;
   perConnectionBytes: number;
+  /** Per loaded room once idle for `ROOM_IDLE_WAIT_MS` (in results saved before: right after loading). */
   perRoomBytes: number;
+  /** Per loaded room right after its client wrote (context; absent in results saved before). */
+  perRoomInUseBytes?: number;
+  perRoomInUseSteps?: number[];
   /**
    * The same increments in V8's heap (context): smoother than RSS, which also moves when V8 or
    * the allocator takes or returns memory in large pieces. Absent in results saved before.
@@ -69,8 +80,10 @@ async function settled(target: Target): Promise<Reading> {
  * and some 10 s after start-up V8 gives back start-up memory, both of which would otherwise be
  * charged to the first step. Baseline: RSS with nobody connected, at least 25 s after start-up.
  * Then idle clients over the 10 rooms in five steps up to 1,000; then `PREFILL_ROOMS` rooms, one
- * client each writing a small document, unmeasured; then 5,000 more such rooms in five steps.
- * Each per-item figure is the median of the five
+ * client each writing a small document, unmeasured; then 5,000 more such rooms in five steps,
+ * each read twice: right after its clients wrote ("in use") and after `ROOM_IDLE_WAIT_MS` with
+ * every client still connected ("idle"). A step's rooms are compared with the idle reading
+ * before it. Each per-item figure is the median of the five
  * steps' increments divided by the step size: V8 still sometimes gives back a few megabytes in the
  * middle of a run, and the median leaves such a step out where a fitted line would not. A room's
  * figure includes its one connection.
@@ -106,17 +119,27 @@ export async function memory(target: Target): Promise<MemoryFigures> {
       clients.push(...owners);
     };
     await loadRooms(0, PREFILL_ROOMS);
+    await sleep(ROOM_IDLE_WAIT_MS);
     const roomPoints: Array<[number, Reading]> = [[0, await settled(target)]];
+    const inUseSteps: number[] = [];
     const perStep = LOADED_ROOMS / STEPS;
     for (let step = 0; step < STEPS; step++) {
       await loadRooms(PREFILL_ROOMS + step * perStep, PREFILL_ROOMS + (step + 1) * perStep);
+      const inUse = await settled(target);
+      inUseSteps.push((inUse.rss - roomPoints[step]![1].rss) / perStep);
+      await sleep(ROOM_IDLE_WAIT_MS);
       roomPoints.push([(step + 1) * perStep, await settled(target)]);
     }
-    log(`  ${target.label}: loaded rooms: ${describe(roomPoints)}`);
+    log(`  ${target.label}: loaded rooms, idle: ${describe(roomPoints)}`);
+    log(
+      `  ${target.label}: loaded rooms, in use: ${inUseSteps.map((v) => (v / 1024).toFixed(1)).join(', ')} KiB per room`
+    );
     return {
       baselineBytes: baseline,
       perConnectionBytes: slope(connPoints, 'rss'),
       perRoomBytes: slope(roomPoints, 'rss'),
+      perRoomInUseBytes: median(inUseSteps),
+      perRoomInUseSteps: inUseSteps,
       perConnectionHeapBytes: slope(connPoints, 'heap'),
       perRoomHeapBytes: slope(roomPoints, 'heap'),
       perConnectionSteps: increments(connPoints, 'rss'),

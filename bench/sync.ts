@@ -3,7 +3,7 @@
  * side in one run on this machine. Prints one markdown table to stdout (progress to stderr) and
  * rewrites docs/benchmarks.md with it. Method: docs/benchmarks.md and the modules' headers.
  *
- *   npm run bench:sync                 full run (about 17 minutes)
+ *   npm run bench:sync                 full run (about 20 minutes)
  *   npm run bench:sync -- --quick      shortened phases, for a smoke run (docs not written)
  *   npm run bench:sync -- --cpu-prof   also write the servers' CPU profiles to bench/out/profiles
  *   npm run bench:sync -- --report-only   rewrite docs/benchmarks.md from the last full run's saved results
@@ -60,7 +60,7 @@ if (unknown.length > 0 || Object.keys(fikaEnv).some((name) => !name.startsWith('
 
 const SERVER_CORE = 0;
 const CLIENT_CORE = 1;
-/** Hard stop, well past the expected 17 minutes, so that a stuck run cannot go on forever. */
+/** Hard stop, well past the expected 20 minutes, so that a stuck run cannot go on forever. */
 const RUN_LIMIT_MS = 30 * 60 * 1000;
 const KINDS: TargetKind[] = ['fika', 'reference'];
 
