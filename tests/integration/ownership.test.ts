@@ -57,17 +57,25 @@ function monthRoom(s: TestServer): string {
   return `space/${space.id}/2026-11`;
 }
 
+/**
+ * A month partition with Anna and Bo connected and synced, and Anna's post `p1` relayed to Bo.
+ */
+async function annasPost(s: TestServer, text: string) {
+  const room = monthRoom(s);
+  const anna = s.addUser('anna');
+  const bo = s.addUser('bo');
+  const a = client(s, room, anna.token);
+  const b = client(s, room, bo.token);
+  await Promise.all([synced(a), synced(b)]);
+  addPost(a.doc, { id: 'p1', authorId: anna.user.id, createdAt: 1, text });
+  await waitFor(() => textOf(b.doc, 'p1') === text, 3000, 'post relayed');
+  return { room, anna, bo, a, b };
+}
+
 describe('ownership in a month partition', () => {
   it("refuses an edit of someone else's post with 4409, stores nothing of it, and keeps serving the room", async () => {
     const s = await server();
-    const room = monthRoom(s);
-    const anna = s.addUser('anna');
-    const bo = s.addUser('bo');
-    const a = client(s, room, anna.token);
-    const b = client(s, room, bo.token);
-    await Promise.all([synced(a), synced(b)]);
-    addPost(a.doc, { id: 'p1', authorId: anna.user.id, createdAt: 1, text: 'Lunch at noon' });
-    await waitFor(() => textOf(b.doc, 'p1') === 'Lunch at noon', 3000, 'post relayed');
+    const { room, anna, a, b } = await annasPost(s, 'Lunch at noon');
 
     editPost(b.doc, 'p1', 'Lunch cancelled', 2);
     const closed = await withTimeout(b.closed, 3000, 'refusal');
@@ -139,15 +147,8 @@ describe('ownership in a month partition', () => {
 describe('ownership in a sleeping room', () => {
   it('judges updates that wake a room by the ownership it had before it slept', async () => {
     const s = await server({ roomIdleMs: 200 });
-    const room = monthRoom(s);
-    const anna = s.addUser('anna');
-    const bo = s.addUser('bo');
-    const a = client(s, room, anna.token);
-    const b = client(s, room, bo.token);
-    await Promise.all([synced(a), synced(b)]);
+    const { room, bo, a, b } = await annasPost(s, 'Mine');
     const annasId = a.doc.clientID;
-    addPost(a.doc, { id: 'p1', authorId: anna.user.id, createdAt: 1, text: 'Mine' });
-    await waitFor(() => textOf(b.doc, 'p1') === 'Mine', 3000, 'post relayed');
     const loaded = s.rooms.get(room)!;
     await waitFor(() => loaded.docInMemory === null, 3000, 'the room to sleep');
     expect(loaded.owners).toBeNull();
