@@ -62,6 +62,8 @@ export const SLEEP_MAX_BYTES = 64 * 1024;
 
 /** The longest between two sweeps of the loaded rooms (awareness expiry, sleeping documents). */
 const SWEEP_MAX_MS = awarenessProtocol.outdatedTimeout / 10;
+/** The shortest, however short the idle time: each sweep walks every loaded room. */
+const SWEEP_MIN_MS = 100;
 
 /**
  * Merging rooms as they fall asleep stops for the sweep after this long, so that many rooms
@@ -205,7 +207,7 @@ export class RoomRegistry {
   ) {
     // As often as y-protocols checks awareness, or often enough to notice an unused document
     // within half the idle time when that is shorter (tests).
-    const sweepMs = Math.max(10, Math.min(SWEEP_MAX_MS, opts.roomIdleMs / 2));
+    const sweepMs = Math.max(SWEEP_MIN_MS, Math.min(SWEEP_MAX_MS, opts.roomIdleMs / 2));
     this.sweepTimer = setInterval(() => this.sweep(), sweepMs).unref();
   }
 
