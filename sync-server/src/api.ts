@@ -30,7 +30,7 @@ import { registerFeedRoutes, type FeedDeps } from './api-feed';
 import { registerDocRoutes, type DocRooms } from './api-docs';
 import { kioskTokenOf, registerKioskRoutes } from './api-kiosk';
 import type { Kiosk, Kiosks } from './kiosks';
-import type { LoadedRoom } from './rooms';
+import type { LoadedRoom } from './loaded-room';
 import { ApiError } from './api-error';
 
 export { ApiError };

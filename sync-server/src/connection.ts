@@ -22,7 +22,7 @@ import {
   parseClientMessage,
   type Framed
 } from './messages';
-import type { LoadedRoom, Peer } from './rooms';
+import type { LoadedRoom, Peer } from './loaded-room';
 import type { SyncService, SyncUser } from './sync';
 import { kioskIdOf } from './kiosks';
 import { applyPresence, ownPresence } from './presence';

@@ -18,7 +18,7 @@
 import * as awarenessProtocol from 'y-protocols/awareness';
 import { equalityDeep } from 'lib0/function';
 import { encodeAwareness, frameMessage, type AwarenessEntry } from './messages';
-import type { LoadedRoom, Peer } from './rooms';
+import type { LoadedRoom, Peer } from './loaded-room';
 
 /**
  * What one connection may announce. The stock client announces one client (its document's); a

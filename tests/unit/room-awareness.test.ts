@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import * as awarenessProtocol from 'y-protocols/awareness';
-import { LoadedRoom } from '../../sync-server/src/rooms';
+import { LoadedRoom } from '../../sync-server/src/loaded-room';
 import { parseRoomName } from '../../src/lib/model/rooms';
 
 /** A client's awareness state as it arrives at the server, with its clock. */

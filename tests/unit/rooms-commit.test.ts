@@ -15,7 +15,8 @@ import { Metrics } from '../../sync-server/src/metrics';
 import { SqliteUpdateStore } from '../../sync-server/src/persistence';
 import type { Framed } from '../../sync-server/src/messages';
 import { applyPresence, sendRenewals } from '../../sync-server/src/presence';
-import { RoomRegistry, type LoadedRoom, type Peer } from '../../sync-server/src/rooms';
+import type { LoadedRoom, Peer } from '../../sync-server/src/loaded-room';
+import { RoomRegistry } from '../../sync-server/src/rooms';
 import { removeDir, tempDataDir } from '../factories';
 
 class RecordingPeer implements Peer {
