@@ -39,6 +39,23 @@ async function publish(page: Page, name: string, requireConfirmation: boolean): 
   await expect(page.getByTestId('version-list').locator('li').first()).toContainText(name);
 }
 
+test('a document created a moment ago opens once the app hears of it, after showing its cached rooms', async ({
+  browser
+}) => {
+  const erik = await personPage(browser, 'erik');
+  // Every /api/me from here on answers late: the reloaded app starts on the rooms it cached at
+  // sign-in, which do not list the new document, and hears of it a moment later.
+  await erik.page.route('**/api/me', async (route) => {
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    await route.continue().catch(() => undefined);
+  });
+  const id = await createDoc(erik.page, `Shared just now ${Date.now()}`);
+  await erik.page.goto(`/docs/${id}`);
+  await expect(editorOf(erik.page)).toBeVisible({ timeout: 15_000 });
+  await expect(erik.page.getByRole('heading', { name: 'Document not found' })).toBeHidden();
+  await erik.context.close();
+});
+
 test('publish a version, edit, see what changed, view it, and restore it with the history kept', async ({
   browser
 }) => {

@@ -249,6 +249,9 @@ export class Session {
       const me = await api<Me>('/me');
       if (generation !== this.#generation || me.user.id !== this.account?.id) return;
       this.me = me;
+      // The engine hears of it in the same step as the pages do: a page that reacts to `me` (a
+      // document just shared, say) then finds the engine already allowing it.
+      this.sync?.update(me);
       this.expired = false;
       const account = accountOf(me.user);
       if (!sameAccount(account, this.account)) {
@@ -256,7 +259,6 @@ export class Session {
         writeAccount(account);
       }
       await saveMe(db, me);
-      this.sync?.update(me);
       // Online and signed in: read confirmations made offline go now, whatever page is open.
       void sendPendingConfirmations(me.user.id);
     } catch (err) {
