@@ -43,8 +43,9 @@ const SWEEP_MAX_MS = awarenessProtocol.outdatedTimeout / 10;
 const SWEEP_MIN_MS = 100;
 
 /**
- * Merging rooms as they fall asleep stops for the sweep after this long, so that many rooms
- * going quiet at once do not hold the event loop; the rest fall asleep on the next sweeps.
+ * Merging rooms as they fall asleep stops for the sweep after this long (each sweep merges at
+ * least one), so that many rooms going quiet at once do not hold the event loop; the rest fall
+ * asleep on the next sweeps.
  */
 const SWEEP_MERGE_BUDGET_MS = 5;
 
@@ -55,6 +56,8 @@ export interface RoomOptions {
   compactThreshold: number;
   compactQuietMs: number;
   roomIdleMs: number;
+  /** How long one sweep may merge rooms falling asleep (default `SWEEP_MERGE_BUDGET_MS`; tests set it). */
+  sweepMergeBudgetMs?: number;
 }
 
 /**
@@ -180,13 +183,15 @@ export class RoomRegistry {
   }
 
   /**
-   * Every few seconds: expired awareness states go, and documents unused for `roomIdleMs` sleep.
-   * The rooms are walked in one loop on one timer rather than each keeping its own.
+   * Every few seconds (on a timer; tests call it too): expired awareness states go, and documents
+   * unused for `roomIdleMs` sleep. The rooms are walked in one loop on one timer rather than each
+   * keeping its own.
    */
-  private sweep(): void {
+  sweep(): void {
     const wall = Date.now();
     const now = performance.now();
-    const mergeUntil = now + SWEEP_MERGE_BUDGET_MS;
+    const mergeUntil = now + (this.opts.sweepMergeBudgetMs ?? SWEEP_MERGE_BUDGET_MS);
+    let merged = false;
     for (const room of this.rooms.values()) {
       room.expireAwareness(wall);
       if (room.docInMemory === null) continue;
@@ -194,8 +199,8 @@ export class RoomRegistry {
         room.used = false;
         room.unusedSince = now;
       } else if (now - room.unusedSince >= this.opts.roomIdleMs) {
-        if (room.storedRows > 1 && performance.now() > mergeUntil) continue;
-        this.sleep(room);
+        if (room.storedRows > 1 && merged && performance.now() > mergeUntil) continue;
+        if (this.sleep(room)) merged = true;
       }
     }
   }
@@ -205,14 +210,17 @@ export class RoomRegistry {
    * (a person's own room, last month's posts) while their readers stay connected, and their
    * documents were most of what the server held for them. Storage holds everything committed,
    * so nothing is lost; the room is merged into one row first, which makes waking it one read.
+   * True when it merged rows.
    */
-  private sleep(room: LoadedRoom): void {
-    if (room.pending > 0 || room.deferred.length > 0 || room.storedBytes > SLEEP_MAX_BYTES) return;
-    if (room.storedRows > 1) this.compact(room);
+  private sleep(room: LoadedRoom): boolean {
+    if (room.pending > 0 || room.deferred.length > 0 || room.storedBytes > SLEEP_MAX_BYTES) return false;
+    const merging = room.storedRows > 1;
+    if (merging) this.compact(room);
     // A failed merge leaves the rows as they were; waking reads them all, as loading does.
     room.setDoc(null);
     room.owners = null;
     this.countDocuments(-1);
+    return merging;
   }
 
   /**

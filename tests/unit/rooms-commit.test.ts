@@ -51,7 +51,7 @@ afterEach(() => {
  */
 const QUIET_MS = 200;
 
-function setUp(commitDelayMs = 0, roomIdleMs = 60_000) {
+function setUp(commitDelayMs = 0, roomIdleMs = 60_000, sweepMergeBudgetMs?: number) {
   const dir = tempDataDir();
   dirs.push(dir);
   const db = openDatabase(dir);
@@ -64,7 +64,8 @@ function setUp(commitDelayMs = 0, roomIdleMs = 60_000) {
       commitQuietMs: QUIET_MS,
       compactThreshold: 1000,
       compactQuietMs: 1000,
-      roomIdleMs
+      roomIdleMs,
+      sweepMergeBudgetMs
     },
     metrics,
     createLogger('silent')
@@ -92,7 +93,7 @@ function setUp(commitDelayMs = 0, roomIdleMs = 60_000) {
       updates: of('fika_sync_commit_batch_updates_sum')
     };
   };
-  return { registry, loaded, sender, receiver, write, stored, batches, db, metrics };
+  return { registry, loaded, sender, receiver, write, stored, batches, db, metrics, store };
 }
 
 const endOfTurn = () => new Promise((resolve) => setImmediate(resolve));
@@ -216,6 +217,44 @@ describe('a sleeping room', () => {
     expect(loaded.awareness.doc).toBe(loaded.doc);
     expect(loaded.doc.getMap('m').toJSON()).toEqual({ k1: 1, k2: 2 });
     expect([sender.closedWith, receiver.closedWith]).toEqual([[], []]);
+  });
+
+  it('falls asleep one merged room per sweep once the sweep has used its merging time', () => {
+    // A budget of 0 ms: each sweep merges one room of several rows, however fast the machine.
+    const { registry, store } = setUp(0, 0, 0);
+    const peer = new RecordingPeer();
+    const withRows = (name: string, rows: number): LoadedRoom => {
+      const room = registry.join(parseRoomName(name)!, peer);
+      const client = new Y.Doc();
+      client.on('update', (u: Uint8Array) => registry.applyClientUpdate(room, peer, u));
+      for (let i = 0; i < rows; i++) client.getMap('m').set(`k${i}`, `${name} ${i}`);
+      return room;
+    };
+    const merged = ['space/m1', 'space/m2', 'space/m3'].map((name) => withRows(name, 3));
+    const single = withRows('space/one', 1);
+    registry.flush();
+    expect(merged.map((r) => store.load(r.name).updates.length)).toEqual([3, 3, 3]);
+
+    // Everything below runs without yielding, so the registry's own timer cannot sweep between.
+    const asleep = (rooms: LoadedRoom[]) => rooms.filter((r) => r.docInMemory === null).length;
+    registry.sweep(); // each room used since the last sweep: now counted unused
+    expect([asleep(merged), asleep([single])]).toEqual([0, 0]);
+    registry.sweep();
+    // One room merged; a room of one row needs no merging and is not held back.
+    expect([asleep(merged), asleep([single])]).toEqual([1, 1]);
+    registry.sweep();
+    expect(asleep(merged)).toBe(2);
+    registry.sweep();
+    expect(asleep(merged)).toBe(3);
+    expect(merged.map((r) => store.load(r.name).updates.length)).toEqual([1, 1, 1]);
+
+    expect(registry.ensureAwake(merged[1]!)).toBe(true);
+    expect(merged[1]!.doc.getMap('m').toJSON()).toEqual({
+      k0: 'space/m2 0',
+      k1: 'space/m2 1',
+      k2: 'space/m2 2'
+    });
+    expect(peer.closedWith).toEqual([]);
   });
 
   it('is dropped, its connections closed with 1011, when storage cannot be read back', async () => {
