@@ -110,7 +110,6 @@ export class RoomRegistry {
     return [...this.rooms.keys()];
   }
 
-  /** Returns the room, loading it from storage when it is not in memory. */
   /**
    * The stored rooms whose names start with `prefix`, with when each was last written. Updates
    * still waiting for their commit are committed first, so a room written a moment ago is listed.
@@ -120,6 +119,7 @@ export class RoomRegistry {
     return this.store.roomsWithPrefix(prefix);
   }
 
+  /** Returns the room, loading it from storage when it is not in memory. */
   load(room: Room): LoadedRoom {
     const existing = this.rooms.get(room.name);
     if (existing) return existing;
