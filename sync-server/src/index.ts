@@ -28,11 +28,17 @@ async function main(): Promise<void> {
     // The demo is wiped and seeded anew on each start.
     wipeDemoData(config.dataDir);
   }
-  const server = await createServer({ ...config, logger: log });
-  if (demo) {
-    await seedDemo(server.org);
-    seedDemoContent(server);
-  }
+  const server = await createServer({
+    ...config,
+    logger: log,
+    // The demo is seeded before the port opens: a sign-in as soon as it answers finds everyone.
+    beforeListen: demo
+      ? async (parts) => {
+          await seedDemo(parts.org);
+          seedDemoContent(parts);
+        }
+      : undefined
+  });
   log.info({ port: server.port, dataDir: config.dataDir, demo }, `Fika is listening on port ${server.port}`);
   if (demo) {
     const lines = DEMO_SIGN_INS.map((s) => `  ${s.email.padEnd(22)} ${s.role.padEnd(7)} ${s.description}`);

@@ -37,6 +37,11 @@ export interface ServerOptions extends Partial<Config> {
   /** Rule sets per room kind; the default is `defaultRules` (validation.ts). */
   rules?: RuleSet;
   logger?: Logger;
+  /**
+   * Runs once the server is built and before it accepts any connection: the demo seeds its
+   * organisation here, so that nobody can sign in to, or set up, a half-seeded demo.
+   */
+  beforeListen?: (server: { db: Db; org: Org }) => Promise<void> | void;
 }
 
 export interface FikaServer {
@@ -58,7 +63,7 @@ export interface FikaServer {
 }
 
 export async function createServer(options: ServerOptions): Promise<FikaServer> {
-  const { rules = defaultRules, logger, ...overrides } = options;
+  const { rules = defaultRules, logger, beforeListen, ...overrides } = options;
   const config: Config = { ...loadConfig({}), port: 0, ...overrides };
   const log = logger ?? createLogger(config.logLevel);
   const db = openDatabase(config.dataDir, { synchronous: config.sqliteSynchronous });
@@ -146,6 +151,7 @@ export async function createServer(options: ServerOptions): Promise<FikaServer> 
   await registerStatic(app, config.staticDir);
 
   app.server.on('upgrade', (req, socket, head) => sync.handleUpgrade(req, socket, head));
+  await beforeListen?.({ db, org });
   await app.listen({ port: config.port, host: config.host });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
