@@ -8,6 +8,7 @@ import { createServer } from './server';
 import { DEMO_PASSWORD, DEMO_SIGN_INS, seedDemo, wipeDemoData } from './demo';
 import { seedDemoContent } from './demo-content';
 import { BackupError, backupDataDir } from './backup';
+import { DataDirInUseError, lockDataDir, type DataDirLock } from './data-lock';
 
 async function main(): Promise<void> {
   const demo = process.argv.includes('--demo');
@@ -15,15 +16,14 @@ async function main(): Promise<void> {
   try {
     config = loadConfig(process.env, { demo });
   } catch (err) {
-    if (err instanceof ConfigError) {
-      console.error(`Fika cannot start: ${err.message}`);
-      process.exit(2);
-    }
+    if (err instanceof ConfigError) cannotStart(err.message);
     throw err;
   }
   const backupAt = process.argv.indexOf('--backup');
   if (backupAt >= 0) return backup(config.dataDir, process.argv[backupAt + 1]);
   const log = createLogger(config.logLevel);
+  // Taken first: a second demo must not wipe the directory of one that is running.
+  const dataLock = takeDataDir(config.dataDir);
   if (demo) {
     // The demo is wiped and seeded anew on each start.
     wipeDemoData(config.dataDir);
@@ -31,6 +31,7 @@ async function main(): Promise<void> {
   const server = await createServer({
     ...config,
     logger: log,
+    dataLock,
     // The demo is seeded before the port opens: a sign-in as soon as it answers finds everyone.
     beforeListen: demo
       ? async (parts) => {
@@ -38,7 +39,7 @@ async function main(): Promise<void> {
           seedDemoContent(parts);
         }
       : undefined
-  });
+  }).catch((err: unknown) => cannotListen(err, config.port));
   log.info({ port: server.port, dataDir: config.dataDir, demo }, `Fika is listening on port ${server.port}`);
   if (demo) {
     const lines = DEMO_SIGN_INS.map((s) => `  ${s.email.padEnd(22)} ${s.role.padEnd(7)} ${s.description}`);
@@ -68,6 +69,28 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
+}
+
+/** A reason Fika cannot start that the person starting it can act on: one line, exit code 2. */
+function cannotStart(message: string): never {
+  console.error(`Fika cannot start: ${message}`);
+  process.exit(2);
+}
+
+function takeDataDir(dataDir: string): DataDirLock {
+  try {
+    return lockDataDir(dataDir);
+  } catch (err) {
+    if (err instanceof DataDirInUseError) cannotStart(err.message);
+    throw err;
+  }
+}
+
+function cannotListen(err: unknown, port: number): never {
+  const code = (err as { code?: string }).code;
+  if (code === 'EADDRINUSE') cannotStart(`port ${port} is already in use. Set PORT to a free port.`);
+  if (code === 'EACCES') cannotStart(`port ${port} may not be used by this user. Set PORT to another.`);
+  throw err;
 }
 
 /** `--backup <dir>`: one backup of the data dir, a summary on stdout, exit code 2 when refused. */

@@ -8,6 +8,7 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } 
 import fastifyStatic from '@fastify/static';
 import { loadConfig, type Config } from './config';
 import { openDatabase, type Db } from './db';
+import { lockDataDir, type DataDirLock } from './data-lock';
 import { Checkpointer } from './checkpointer';
 import { ServerEvents } from './events';
 import { createLogger, type Logger } from './logger';
@@ -42,6 +43,11 @@ export interface ServerOptions extends Partial<Config> {
    * organisation here, so that nobody can sign in to, or set up, a half-seeded demo.
    */
   beforeListen?: (server: { db: Db; org: Org }) => Promise<void> | void;
+  /**
+   * The data directory's lock, when the caller took it already (the demo does, before wiping
+   * its directory); otherwise the server takes it. Released when the server closes.
+   */
+  dataLock?: DataDirLock;
 }
 
 export interface FikaServer {
@@ -63,10 +69,17 @@ export interface FikaServer {
 }
 
 export async function createServer(options: ServerOptions): Promise<FikaServer> {
-  const { rules = defaultRules, logger, beforeListen, ...overrides } = options;
+  const { rules = defaultRules, logger, beforeListen, dataLock, ...overrides } = options;
   const config: Config = { ...loadConfig({}), port: 0, ...overrides };
   const log = logger ?? createLogger(config.logLevel);
-  const db = openDatabase(config.dataDir, { synchronous: config.sqliteSynchronous });
+  const lock = dataLock ?? lockDataDir(config.dataDir);
+  let db: Db;
+  try {
+    db = openDatabase(config.dataDir, { synchronous: config.sqliteSynchronous });
+  } catch (err) {
+    lock.release();
+    throw err;
+  }
   const checkpointer = config.checkpointMs > 0 ? new Checkpointer(db, config.checkpointMs, log) : null;
   const events = new ServerEvents();
   const metrics = new Metrics();
@@ -151,12 +164,41 @@ export async function createServer(options: ServerOptions): Promise<FikaServer> 
   await registerStatic(app, config.staticDir);
 
   app.server.on('upgrade', (req, socket, head) => sync.handleUpgrade(req, socket, head));
-  await beforeListen?.({ db, org });
-  await app.listen({ port: config.port, host: config.host });
+
+  let closing: Promise<void> | null = null;
+  const close = (): Promise<void> => {
+    closing ??= (async () => {
+      sync.close();
+      authority.close();
+      // Node closes the connections that are idle when the server closes, and waits for the
+      // others. One whose response finishes after that would stay open for the keep-alive
+      // timeout (72 s in Fastify), holding up the shutdown: close connections as they go idle,
+      // and cut whatever is still busy after a grace period.
+      const idle = setInterval(() => app.server.closeIdleConnections(), 100);
+      const cut = setTimeout(() => app.server.closeAllConnections(), SHUTDOWN_GRACE_MS);
+      try {
+        await app.close();
+      } finally {
+        clearInterval(idle);
+        clearTimeout(cut);
+      }
+      await checkpointer?.close();
+      db.close();
+      lock.release();
+    })();
+    return closing;
+  };
+  try {
+    await beforeListen?.({ db, org });
+    await app.listen({ port: config.port, host: config.host });
+  } catch (err) {
+    // The port is taken, say: let go of the database and the data directory before saying so.
+    await close().catch(() => {});
+    throw err;
+  }
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
 
-  let closing: Promise<void> | null = null;
   return {
     port,
     url: `http://127.0.0.1:${port}`,
@@ -170,27 +212,7 @@ export async function createServer(options: ServerOptions): Promise<FikaServer> 
     metrics,
     log,
     app,
-    close() {
-      closing ??= (async () => {
-        sync.close();
-        authority.close();
-        // Node closes the connections that are idle when the server closes, and waits for the
-        // others. One whose response finishes after that would stay open for the keep-alive
-        // timeout (72 s in Fastify), holding up the shutdown: close connections as they go idle,
-        // and cut whatever is still busy after a grace period.
-        const idle = setInterval(() => app.server.closeIdleConnections(), 100);
-        const cut = setTimeout(() => app.server.closeAllConnections(), SHUTDOWN_GRACE_MS);
-        try {
-          await app.close();
-        } finally {
-          clearInterval(idle);
-          clearTimeout(cut);
-        }
-        await checkpointer?.close();
-        db.close();
-      })();
-      return closing;
-    }
+    close
   };
 }
 
