@@ -193,15 +193,40 @@ export interface OpenOptions {
 /** The database's file name in the data directory. */
 export const DATABASE_FILE = 'fika.sqlite';
 
-/** Opens (creating if needed) `<dataDir>/fika.sqlite` and brings its schema up to date. */
+/**
+ * A database Fika cannot use as it is, said so that whoever starts Fika can act on it: one
+ * written by a newer Fika, or a file that is not an SQLite database (damaged, or something else).
+ */
+export class DatabaseError extends Error {}
+
+/** SQLite's codes for a file that is not a readable database. */
+const UNREADABLE = new Set(['SQLITE_NOTADB', 'SQLITE_CORRUPT']);
+
+/**
+ * Opens (creating if needed) `<dataDir>/fika.sqlite` and brings its schema up to date. A database
+ * it cannot use is closed again, untouched, and reported as a `DatabaseError`.
+ */
 export function openDatabase(dataDir: string, opts: OpenOptions = {}): Db {
   fs.mkdirSync(dataDir, { recursive: true });
-  const db = new Database(path.join(dataDir, DATABASE_FILE));
-  db.pragma('journal_mode = WAL');
-  db.pragma(`synchronous = ${opts.synchronous === 'normal' ? 'NORMAL' : 'FULL'}`);
-  db.pragma('foreign_keys = ON');
-  db.pragma('busy_timeout = 5000');
-  migrate(db);
+  const file = path.join(dataDir, DATABASE_FILE);
+  const db = new Database(file);
+  try {
+    db.pragma('journal_mode = WAL');
+    db.pragma(`synchronous = ${opts.synchronous === 'normal' ? 'NORMAL' : 'FULL'}`);
+    db.pragma('foreign_keys = ON');
+    db.pragma('busy_timeout = 5000');
+    migrate(db);
+  } catch (err) {
+    db.close();
+    const code = (err as { code?: string }).code;
+    if (code !== undefined && UNREADABLE.has(code)) {
+      throw new DatabaseError(
+        `${file} is not a database Fika can read (${(err as Error).message}). ` +
+          'Restore the data directory from a backup, or give Fika another one (FIKA_DATA_DIR).'
+      );
+    }
+    throw err;
+  }
   return db;
 }
 
@@ -209,8 +234,9 @@ export function openDatabase(dataDir: string, opts: OpenOptions = {}): Db {
 export function migrate(db: Db, target = migrations.length): void {
   const current = db.pragma('user_version', { simple: true }) as number;
   if (current > migrations.length) {
-    throw new Error(
-      `The database schema is version ${current}, newer than this Fika (${migrations.length}). Upgrade Fika.`
+    throw new DatabaseError(
+      `the database ${db.name} is schema version ${current}, newer than this Fika (${migrations.length}). ` +
+        'Upgrade Fika.'
     );
   }
   for (let v = current; v < target; v++) {

@@ -9,6 +9,7 @@ import { DEMO_PASSWORD, DEMO_SIGN_INS, seedDemo, wipeDemoData } from './demo';
 import { seedDemoContent } from './demo-content';
 import { BackupError, backupDataDir } from './backup';
 import { DataDirInUseError, lockDataDir, type DataDirLock } from './data-lock';
+import { DatabaseError } from './db';
 
 async function main(): Promise<void> {
   const demo = process.argv.includes('--demo');
@@ -39,7 +40,7 @@ async function main(): Promise<void> {
           seedDemoContent(parts);
         }
       : undefined
-  }).catch((err: unknown) => cannotListen(err, config.port));
+  }).catch((err: unknown) => startFailed(err, config.port));
   log.info({ port: server.port, dataDir: config.dataDir, demo }, `Fika is listening on port ${server.port}`);
   if (demo) {
     const lines = DEMO_SIGN_INS.map((s) => `  ${s.email.padEnd(22)} ${s.role.padEnd(7)} ${s.description}`);
@@ -86,7 +87,9 @@ function takeDataDir(dataDir: string): DataDirLock {
   }
 }
 
-function cannotListen(err: unknown, port: number): never {
+/** What stopped `createServer`, in one line when it is something to act on. */
+function startFailed(err: unknown, port: number): never {
+  if (err instanceof DatabaseError) cannotStart(err.message);
   const code = (err as { code?: string }).code;
   if (code === 'EADDRINUSE') cannotStart(`port ${port} is already in use. Set PORT to a free port.`);
   if (code === 'EACCES') cannotStart(`port ${port} may not be used by this user. Set PORT to another.`);

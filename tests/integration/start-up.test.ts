@@ -1,7 +1,8 @@
 /**
  * Starting the server as people do: `npm run demo` signed in to the moment its port answers, a
- * second server started on a data directory already in use, and a port already taken. The
- * server runs as a child process, as `npm start` runs it, except in the in-process case.
+ * second server started on a data directory already in use, a port already taken, and a
+ * database Fika cannot use. The server runs as a child process, as `npm start` runs it, except
+ * where a case says it runs in the test's process.
  */
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -9,7 +10,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DataDirInUseError } from '../../sync-server/src/data-lock';
-import { DATABASE_FILE } from '../../sync-server/src/db';
+import { DATABASE_FILE, DatabaseError, openDatabase } from '../../sync-server/src/db';
 import { DEMO_PASSWORD } from '../../sync-server/src/demo';
 import { removeDir, tempDataDir } from '../factories';
 import { freePort, startServerProcess, type ServerProcess } from '../support/process';
@@ -153,5 +154,46 @@ describe('a port already taken', () => {
     } finally {
       holder.close();
     }
+  });
+});
+
+describe('a database Fika cannot use', () => {
+  it('written by a newer Fika: said in one line, and left as it was', { timeout: 60_000 }, async () => {
+    const dir = dataDir();
+    const db = openDatabase(dir);
+    const version = (db.pragma('user_version', { simple: true }) as number) + 1;
+    db.pragma(`user_version = ${version}`);
+    db.close();
+    const file = path.join(dir, DATABASE_FILE);
+    const before = fs.readFileSync(file);
+
+    const run = await runToExit({ PORT: String(await freePort()), FIKA_DATA_DIR: dir });
+    expect(run.code).toBe(2);
+    expect(run.stderr.trim()).toBe(
+      `Fika cannot start: the database ${file} is schema version ${version}, ` +
+        `newer than this Fika (${version - 1}). Upgrade Fika.`
+    );
+    expect(fs.readFileSync(file).equals(before)).toBe(true);
+  });
+
+  it('not a database at all: said in one line, and left as it was', { timeout: 60_000 }, async () => {
+    const dir = dataDir();
+    const file = path.join(dir, DATABASE_FILE);
+    const text = 'Notes from the meeting, saved here by mistake. '.repeat(20);
+    fs.writeFileSync(file, text);
+
+    const run = await runToExit({ PORT: String(await freePort()), FIKA_DATA_DIR: dir });
+    expect(run.code).toBe(2);
+    expect(run.stderr.trim()).toBe(
+      `Fika cannot start: ${file} is not a database Fika can read (file is not a database). ` +
+        'Restore the data directory from a backup, or give Fika another one (FIKA_DATA_DIR).'
+    );
+    expect(fs.readFileSync(file, 'utf8')).toBe(text);
+
+    // In one process: the server that could not open it let go of the file and the directory.
+    await expect(startServer({ dataDir: dir })).rejects.toBeInstanceOf(DatabaseError);
+    fs.rmSync(file);
+    const next = await startServer({ dataDir: dir });
+    await next.stop();
   });
 });
