@@ -69,6 +69,12 @@ export function backupDataDir(dataDir: string, targetParent: string, at = new Da
     try {
       db.pragma('busy_timeout = 10000');
       db.prepare('VACUUM INTO ?').run(path.join(partial, DATABASE_FILE));
+    } catch (err) {
+      const code = (err as { code?: string }).code;
+      if (code === 'SQLITE_NOTADB' || code === 'SQLITE_CORRUPT') {
+        throw new BackupError(`${source} is not a database Fika can read (${(err as Error).message}).`);
+      }
+      throw err;
     } finally {
       db.close();
     }

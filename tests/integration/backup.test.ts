@@ -9,6 +9,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { BackupError, backupDataDir, backupName } from '../../sync-server/src/backup';
+import { DATABASE_FILE } from '../../sync-server/src/db';
 import { allowWriters, defaultRules } from '../../src/lib/model/validation';
 import { makePng } from '../support/images';
 import { synced, tempDataDir, waitFor } from '../support/server';
@@ -128,5 +129,17 @@ describe('backup of the data directory', () => {
     const usage = run(s.config.dataDir, '--backup');
     expect(usage.status).toBe(2);
     expect(usage.stderr).toContain('Usage: npm run backup -- <directory for backups>');
+
+    // A data directory whose database is not one: said so, and nothing half-made is left.
+    const broken = path.join(target, 'broken');
+    fs.mkdirSync(broken);
+    fs.writeFileSync(path.join(broken, DATABASE_FILE), 'Not a database. '.repeat(50));
+    const listed = fs.readdirSync(target).sort();
+    const unreadable = run(broken, '--backup', target);
+    expect(unreadable.status).toBe(2);
+    expect(unreadable.stderr.trim()).toBe(
+      `No backup made: ${path.join(broken, DATABASE_FILE)} is not a database Fika can read (file is not a database).`
+    );
+    expect(fs.readdirSync(target).sort()).toEqual(listed);
   });
 });
