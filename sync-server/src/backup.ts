@@ -19,7 +19,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { DATABASE_FILE } from './db';
+import { DATABASE_FILE, isUnreadableDatabase } from './db';
 import { JOURNAL_FILE } from './journal';
 import { UPLOADS_DIR } from './uploads';
 
@@ -70,8 +70,7 @@ export function backupDataDir(dataDir: string, targetParent: string, at = new Da
       db.pragma('busy_timeout = 10000');
       db.prepare('VACUUM INTO ?').run(path.join(partial, DATABASE_FILE));
     } catch (err) {
-      const code = (err as { code?: string }).code;
-      if (code === 'SQLITE_NOTADB' || code === 'SQLITE_CORRUPT') {
+      if (isUnreadableDatabase(err)) {
         throw new BackupError(`${source} is not a database Fika can read (${(err as Error).message}).`);
       }
       throw err;

@@ -199,8 +199,11 @@ export const DATABASE_FILE = 'fika.sqlite';
  */
 export class DatabaseError extends Error {}
 
-/** SQLite's codes for a file that is not a readable database. */
-const UNREADABLE = new Set(['SQLITE_NOTADB', 'SQLITE_CORRUPT']);
+/** True for SQLite's errors that say a file is not a readable database. */
+export function isUnreadableDatabase(err: unknown): boolean {
+  const code = (err as { code?: string }).code;
+  return code === 'SQLITE_NOTADB' || code === 'SQLITE_CORRUPT';
+}
 
 /**
  * Opens (creating if needed) `<dataDir>/fika.sqlite` and brings its schema up to date. A database
@@ -218,8 +221,7 @@ export function openDatabase(dataDir: string, opts: OpenOptions = {}): Db {
     migrate(db);
   } catch (err) {
     db.close();
-    const code = (err as { code?: string }).code;
-    if (code !== undefined && UNREADABLE.has(code)) {
+    if (isUnreadableDatabase(err)) {
       throw new DatabaseError(
         `${file} is not a database Fika can read (${(err as Error).message}). ` +
           'Restore the data directory from a backup, or give Fika another one (FIKA_DATA_DIR).'

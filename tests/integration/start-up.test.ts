@@ -4,7 +4,6 @@
  * database Fika cannot use. The server runs as a child process, as `npm start` runs it, except
  * where a case says it runs in the test's process.
  */
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
@@ -13,10 +12,8 @@ import { DataDirInUseError } from '../../sync-server/src/data-lock';
 import { DATABASE_FILE, DatabaseError, openDatabase } from '../../sync-server/src/db';
 import { DEMO_PASSWORD } from '../../sync-server/src/demo';
 import { removeDir, tempDataDir } from '../factories';
-import { freePort, startServerProcess, type ServerProcess } from '../support/process';
+import { freePort, runServerToExit, startServerProcess, type ServerProcess } from '../support/process';
 import { startServer } from '../support/server';
-
-const root = path.resolve(import.meta.dirname, '../..');
 
 const running: ServerProcess[] = [];
 const dirs: string[] = [];
@@ -52,21 +49,6 @@ async function startDemo(dir: string): Promise<ServerProcess> {
   return server;
 }
 
-/** Runs the server until it exits by itself (it is expected not to start). */
-async function runToExit(env: Record<string, string>, args: string[] = []) {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'sync-server/src/index.ts', ...args], {
-    cwd: root,
-    env: { ...process.env, HOST: '127.0.0.1', LOG_LEVEL: 'warn', ...env },
-    stdio: ['ignore', 'pipe', 'pipe']
-  });
-  let stderr = '';
-  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
-  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
-  clearTimeout(timer);
-  return { code, stderr };
-}
-
 describe('the demo server', () => {
   it('answers only once the demo organisation is seeded', { timeout: 60_000 }, async () => {
     // `startServerProcess` returns as soon as /healthz first answers.
@@ -98,7 +80,9 @@ describe('one server per data directory', () => {
       const before = fs.statSync(database).ino;
 
       // Another port, the same directory: without the lock it would wipe the directory first.
-      const second = await runToExit({ PORT: String(await freePort()), FIKA_DEMO_DATA_DIR: dir }, ['--demo']);
+      const second = await runServerToExit({ PORT: String(await freePort()), FIKA_DEMO_DATA_DIR: dir }, [
+        '--demo'
+      ]);
       expect(second.code).toBe(2);
       expect(second.stderr).toContain(
         `Fika cannot start: another Fika server is using the data directory ${dir}.`
@@ -141,7 +125,7 @@ describe('a port already taken', () => {
     const port = (holder.address() as net.AddressInfo).port;
     const dir = dataDir();
     try {
-      const run = await runToExit({ PORT: String(port), FIKA_DATA_DIR: dir });
+      const run = await runServerToExit({ PORT: String(port), FIKA_DATA_DIR: dir });
       expect(run.code).toBe(2);
       expect(run.stderr.trim()).toBe(
         `Fika cannot start: port ${port} is already in use. Set PORT to a free port.`
@@ -167,7 +151,7 @@ describe('a database Fika cannot use', () => {
     const file = path.join(dir, DATABASE_FILE);
     const before = fs.readFileSync(file);
 
-    const run = await runToExit({ PORT: String(await freePort()), FIKA_DATA_DIR: dir });
+    const run = await runServerToExit({ PORT: String(await freePort()), FIKA_DATA_DIR: dir });
     expect(run.code).toBe(2);
     expect(run.stderr.trim()).toBe(
       `Fika cannot start: the database ${file} is schema version ${version}, ` +
@@ -182,7 +166,7 @@ describe('a database Fika cannot use', () => {
     const text = 'Notes from the meeting, saved here by mistake. '.repeat(20);
     fs.writeFileSync(file, text);
 
-    const run = await runToExit({ PORT: String(await freePort()), FIKA_DATA_DIR: dir });
+    const run = await runServerToExit({ PORT: String(await freePort()), FIKA_DATA_DIR: dir });
     expect(run.code).toBe(2);
     expect(run.stderr.trim()).toBe(
       `Fika cannot start: ${file} is not a database Fika can read (file is not a database). ` +

@@ -1,6 +1,7 @@
 /**
  * The server as a child process (`node --import tsx sync-server/src/index.ts`), for tests that
- * kill it: SIGKILL in the middle of a stream, SIGTERM for a graceful stop.
+ * kill it (SIGKILL in the middle of a stream, SIGTERM for a graceful stop) or that start it as
+ * `npm start` does, to see it refuse.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
@@ -19,29 +20,40 @@ export interface ServerProcess {
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
+function spawnServer(args: string[], env: Record<string, string>): ChildProcess {
+  return spawn(process.execPath, ['--import', 'tsx', 'sync-server/src/index.ts', ...args], {
+    cwd: root,
+    env: { ...process.env, HOST: '127.0.0.1', LOG_LEVEL: 'warn', ...env },
+    stdio: ['ignore', 'pipe', 'pipe']
+  });
+}
+
+/** Runs the server until it exits by itself (a start that is expected to be refused). */
+export async function runServerToExit(
+  env: Record<string, string>,
+  args: string[] = []
+): Promise<{ code: number | null; stderr: string }> {
+  const child = spawnServer(args, env);
+  let stderr = '';
+  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+  const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+  clearTimeout(timer);
+  return { code, stderr };
+}
+
 export async function startServerProcess(opts: {
   dataDir: string;
   port: number;
   env?: Record<string, string>;
   args?: string[];
 }): Promise<ServerProcess> {
-  const child = spawn(
-    process.execPath,
-    ['--import', 'tsx', 'sync-server/src/index.ts', ...(opts.args ?? [])],
-    {
-      cwd: root,
-      env: {
-        ...process.env,
-        PORT: String(opts.port),
-        HOST: '127.0.0.1',
-        FIKA_DATA_DIR: opts.dataDir,
-        FIKA_STATIC_DIR: path.join(opts.dataDir, 'no-build'),
-        LOG_LEVEL: 'warn',
-        ...opts.env
-      },
-      stdio: ['ignore', 'pipe', 'pipe']
-    }
-  );
+  const child = spawnServer(opts.args ?? [], {
+    PORT: String(opts.port),
+    FIKA_DATA_DIR: opts.dataDir,
+    FIKA_STATIC_DIR: path.join(opts.dataDir, 'no-build'),
+    ...opts.env
+  });
   let out = '';
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
