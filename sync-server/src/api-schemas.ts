@@ -3,7 +3,7 @@
  * guarantees once validated. Every object refuses unknown properties and every string has a
  * length limit, so nothing unbounded reaches the database.
  */
-import { ROOM_ID_PATTERN } from '../../src/lib/model/rooms';
+import { MAX_ROOM_NAME_LENGTH, ROOM_ID_PATTERN } from '../../src/lib/model/rooms';
 import { PostLimits } from '../../src/lib/model/space-room';
 import { DocLimits } from '../../src/lib/model/doc-room';
 import {
@@ -172,6 +172,24 @@ export interface MemberParams {
   userId: string;
 }
 export const memberParams = object({ id, userId: id }, ['id', 'userId']);
+
+/** The most rooms one request for room versions may ask about; a device asks in chunks. */
+export const MAX_VERSION_ROOMS = 1000;
+
+export interface RoomVersionsBody {
+  rooms: string[];
+}
+export const roomVersionsBody = object(
+  {
+    rooms: {
+      type: 'array',
+      items: string(MAX_ROOM_NAME_LENGTH),
+      maxItems: MAX_VERSION_ROOMS,
+      uniqueItems: true
+    }
+  },
+  ['rooms']
+);
 
 export interface SpaceParams {
   spaceId: string;

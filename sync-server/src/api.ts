@@ -32,6 +32,7 @@ import { kioskTokenOf, registerKioskRoutes } from './api-kiosk';
 import type { Kiosk, Kiosks } from './kiosks';
 import type { LoadedRoom } from './loaded-room';
 import { ApiError } from './api-error';
+import { parseRoomName, type Room } from '../../src/lib/model/rooms';
 
 export { ApiError };
 
@@ -45,7 +46,8 @@ export interface ApiDeps {
   /** Image files and their records. */
   uploads: FeedDeps['uploads'];
   /** The stored rooms (month partitions of spaces). */
-  rooms: FeedDeps['rooms'];
+  /** The stored rooms (month partitions) and the mark of each room's last commit. */
+  rooms: FeedDeps['rooms'] & { version(name: string): string };
   /**
    * The live rooms, where a new document's first metadata is written. Without them (an API
    * without a sync service, as in some tests) the document routes are not offered.
@@ -283,6 +285,27 @@ export async function registerApi<L extends FastifyBaseLogger>(app: Api<L>, deps
         };
       });
 
+      // Which of the rooms a person (or a kiosk screen) reads changed: a device that keeps more
+      // rooms than it holds connections open catches up with the closed ones whose mark moved
+      // (room-budget.ts). Rooms it may not read are left out, as if they did not exist.
+      api.post<{ Body: schemas.RoomVersionsBody }>(
+        '/sync/versions',
+        { preHandler: requireReader, schema: { body: schemas.roomVersionsBody } },
+        async (request) => {
+          const kiosk = kioskOf(request);
+          const readable = kiosk
+            ? (room: Room) => kiosks!.roomAccess(kiosk.id, room) !== null
+            : personReads(org, authOf(request).user);
+          const versions: Record<string, string> = {};
+          for (const name of request.body.rooms) {
+            const room = parseRoomName(name);
+            if (room === null) throw new ApiError(400, 'invalid-request', `Not a room name: ${name}`);
+            if (readable(room)) versions[name] = rooms.version(name);
+          }
+          return { versions };
+        }
+      );
+
       api.get('/sessions', signedInOnly, async (request) => {
         const { user, session } = authOf(request);
         return { sessions: auth.listSessions(user.id).map((s) => publicSession(s, session.id)) };
@@ -375,4 +398,15 @@ function throw429(reply: FastifyReply, retryAfterSeconds: number, minutes: numbe
     'too-many-attempts',
     `Too many failed sign-in attempts. Try again in ${minutes} minute${minutes === 1 ? '' : 's'}.`
   );
+}
+
+/** Whether the person reads a room, from one look at the tables (a space's months go with it). */
+function personReads(org: Org, user: User): (room: Room) => boolean {
+  const readable = new Set<string>();
+  const spaces = new Set<string>();
+  for (const entry of org.readableRooms(user)) {
+    readable.add(entry.room);
+    if (entry.kind === 'space') spaces.add(entry.spaceId);
+  }
+  return (room) => (room.kind === 'space' ? spaces.has(room.spaceId) : readable.has(room.name));
 }

@@ -15,6 +15,7 @@
  * while its connections and their presence stay; unloaded `roomIdleMs` after its last connection
  * closed.
  */
+import { randomBytes } from 'node:crypto';
 import * as Y from 'yjs';
 import * as awarenessProtocol from 'y-protocols/awareness';
 import type { Room } from '../../src/lib/model/rooms';
@@ -83,6 +84,11 @@ export class RoomRegistry {
   /** Loaded rooms whose document is in memory. */
   private documents = 0;
   private readonly sweepTimer: NodeJS.Timeout;
+  /** Names this run of the server in room versions: a restart changes every version. */
+  private readonly epoch = randomBytes(6).toString('base64url');
+  /** Room name → the number of the last commit that touched it in this run (see `version`). */
+  private readonly commits = new Map<string, number>();
+  private commitCount = 0;
   /** Called once for each room right after it is loaded (the directory room fills itself here). */
   onLoad: ((room: LoadedRoom) => void) | null = null;
 
@@ -117,6 +123,16 @@ export class RoomRegistry {
   storedRooms(prefix: string): StoredRoomInfo[] {
     this.flush();
     return this.store.roomsWithPrefix(prefix);
+  }
+
+  /**
+   * A mark that changes whenever something is committed to the room, for a device that keeps
+   * the room closed to learn whether it must open it to catch up. Opaque; equal marks mean
+   * nothing was committed to the room in between. One map entry per room written since start;
+   * a restart changes every mark, so each device catches up with each room once.
+   */
+  version(name: string): string {
+    return `${this.epoch}.${this.commits.get(name) ?? 0}`;
   }
 
   /** Returns the room, loading it from storage when it is not in memory. */
@@ -359,6 +375,7 @@ export class RoomRegistry {
       }
     }
     for (const room of touched) {
+      this.commits.set(room.name, ++this.commitCount);
       if (room.pending === 0 && room.deferred.length > 0) {
         const deferred = room.deferred;
         room.deferred = [];

@@ -187,6 +187,36 @@ describe('a kiosk token', () => {
     return { id: created.kiosk.id, token: body.token };
   }
 
+  it('learns which of its rooms changed, and nothing of any other room', async () => {
+    const s = await scope.server();
+    const o = organisation(s);
+    const post = (groupId: string) =>
+      s.org.createTargetedPost({ spaceId: o.all.id, authorId: o.editor.user.id, groupIds: [groupId] });
+    const forGbg = post(o.gbg.id);
+    const forMalmo = post(o.malmo.id);
+    const kiosk = await pairedKiosk(s, o);
+    const month = (id: string) => spaceMonthRoom(id, new Date());
+    const readable = [
+      spaceRoom(o.all.id),
+      month(o.all.id),
+      month(o.gbgOffice.id),
+      postRoom(o.all.id, forGbg.id)
+    ];
+    const others = [
+      'org',
+      userRoom(o.editor.user.id),
+      spaceRoom(o.malmoOffice.id),
+      month(o.hidden.id),
+      postRoom(o.all.id, forMalmo.id)
+    ];
+    const reply = await call<{ versions: Record<string, string> }>(s, '/sync/versions', {
+      token: kiosk.token,
+      body: { rooms: [...others, ...readable] }
+    });
+    expect(reply.status).toBe(200);
+    expect(Object.keys(reply.body.versions).sort()).toEqual(readable.sort());
+  });
+
   it('lists and opens only its spaces and posts targeted at its location, read-only', async () => {
     const s = await scope.server();
     const o = organisation(s);
