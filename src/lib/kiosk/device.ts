@@ -11,6 +11,7 @@
 import { ApiFailure, type Me } from '../api';
 import { deleteUserDb } from '../data/db';
 import type { ReadableRoom } from '../model/org';
+import { versionsInChunks, type RoomVersions } from '../sync/room-budget';
 
 export type KioskLanguage = 'sv' | 'en';
 
@@ -102,6 +103,18 @@ export async function fetchMe(device: KioskDevice): Promise<KioskMe> {
   const me = await call<KioskMe>('/kiosk/me', { headers: { authorization: `Bearer ${device.token}` } });
   remember(ME_KEY, me);
   return me;
+}
+
+/** How the screen's sync engine asks which of its closed rooms changed (room-budget.ts). */
+export function kioskVersions(device: KioskDevice): (rooms: string[]) => Promise<RoomVersions> {
+  return (rooms) =>
+    versionsInChunks(rooms, (chunk) =>
+      call('/sync/versions', {
+        method: 'POST',
+        headers: { authorization: `Bearer ${device.token}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ rooms: chunk })
+      })
+    );
 }
 
 /** The kiosk's view in the shape the sync engine follows (only `rooms` matters to it). */

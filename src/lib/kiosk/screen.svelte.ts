@@ -19,6 +19,7 @@ import {
   fetchMe,
   forgetDevice,
   kioskDbOwner,
+  kioskVersions,
   pair,
   readCachedMe,
   readDevice,
@@ -97,6 +98,7 @@ export class KioskScreen {
       me: this.me ? engineMe(this.me) : null,
       personal: false,
       params: { token: device.token },
+      versions: kioskVersions(device),
       onSessionEnded: () => void this.#disconnect(),
       // A new targeted post for this screen's place, or a changed audience: ask at once rather
       // than at the next refresh, spread a little so that all screens do not ask together.

@@ -19,6 +19,10 @@
  * Besides the rooms kept open (wanted-rooms.ts), a room can be held open for a while: by
  * `change()` until the change is in the outbox (from then on the outbox keeps the room open
  * until the server has stored it), and by `loadOlder()` until an older month has synced.
+ *
+ * A tab keeps at most `MAX_OPEN_ROOMS` connections; past that, the least immediate rooms are
+ * kept closed and caught up now and then with those the server says changed
+ * (room-budget.ts).
  */
 import type * as Y from 'yjs';
 import type { Awareness } from 'y-protocols/awareness';
@@ -38,6 +42,7 @@ import { SyncStatus } from './sync-status.svelte';
 import { previousMonth, roomAccess, stillReadable, wantedRooms } from './wanted-rooms';
 import { compressRooms } from './compress';
 import { feedSpaceIds, fetchMonths, nextOlderRooms, type SpaceMonth } from './older-months';
+import { CatchUp, MAX_OPEN_ROOMS, splitRooms, syncedWithin, type RoomVersions } from './room-budget';
 
 /** When the stored updates are first merged after start, and how often after that (as y-dexie). */
 const COMPRESS_DELAY_MS = 10_000;
@@ -127,6 +132,12 @@ export interface SyncEngineOptions {
    * neither opened nor expected, only the rooms `me` lists. True by default.
    */
   personal?: boolean;
+  /** The most rooms kept connected at once (`MAX_OPEN_ROOMS` by default). */
+  maxOpenRooms?: number;
+  /** How often rooms kept closed are caught up (every 30 s by default). */
+  catchUpMs?: number;
+  /** The marks of rooms' last commits; `POST /api/sync/versions` by default. */
+  versions?: (rooms: string[]) => Promise<RoomVersions>;
 }
 
 export type { SpaceMonth };
@@ -194,6 +205,7 @@ export class FikaSyncEngine implements SyncEngine {
   readonly #pending: Subscription;
   readonly #ticker: ReturnType<typeof setInterval>;
   #compressTimer: ReturnType<typeof setTimeout> | null = null;
+  readonly #catchUp: CatchUp;
 
   constructor(options: SyncEngineOptions, lastSyncedAt: number | null) {
     this.#options = options;
@@ -239,6 +251,16 @@ export class FikaSyncEngine implements SyncEngine {
       window.addEventListener('online', this.#onOnline);
       window.addEventListener('offline', this.#onOffline);
     }
+    this.#catchUp = new CatchUp(
+      {
+        open: (name, access) => this.#rooms.get(name) ?? this.#open(name, access),
+        isOpen: (room) => this.#rooms.get(room.name) === room,
+        online: () => this.status.online,
+        done: () => this.#apply(),
+        failed: (what, err) => this.#failed(what, err)
+      },
+      { maxOpenRooms: options.maxOpenRooms, intervalMs: options.catchUpMs, versions: options.versions }
+    );
     this.#ticker = setInterval(this.#tick, TICK_MS);
     this.#apply();
   }
@@ -406,18 +428,8 @@ export class FikaSyncEngine implements SyncEngine {
     try {
       const room = this.#rooms.get(name);
       if (!room) throw new ApiFailure(403, 'forbidden', `${name} may not be opened.`);
-      let timer: ReturnType<typeof setInterval> | undefined;
-      const started = Date.now();
-      const failed = new Promise<never>((_, reject) => {
-        timer = setInterval(() => {
-          if (this.#rooms.get(name) === room && Date.now() - started < LOAD_TIMEOUT_MS) return;
-          reject(new ApiFailure(0, 'load-failed', `${name} could not be loaded.`));
-        }, 200);
-      });
-      try {
-        await Promise.race([room.synced, failed]);
-      } finally {
-        clearInterval(timer);
+      if (!(await syncedWithin(room, () => this.#rooms.get(name) === room, LOAD_TIMEOUT_MS))) {
+        throw new ApiFailure(0, 'load-failed', `${name} could not be loaded.`);
       }
     } catch (err) {
       this.#release(name);
@@ -440,6 +452,7 @@ export class FikaSyncEngine implements SyncEngine {
     clearInterval(this.#ticker);
     if (this.#olderMonthsTimer) clearTimeout(this.#olderMonthsTimer);
     if (this.#compressTimer) clearTimeout(this.#compressTimer);
+    this.#catchUp.stop();
     if (typeof window !== 'undefined') {
       window.removeEventListener('online', this.#onOnline);
       window.removeEventListener('offline', this.#onOffline);
@@ -467,13 +480,22 @@ export class FikaSyncEngine implements SyncEngine {
     this.#month = now.toISOString().slice(0, 7);
     const wanted = wantedRooms(this.#db.userId, this.#me, now, this.#pendingRooms, this.#options.personal);
     for (const [name, { access }] of this.#held) if (!wanted.has(name)) wanted.set(name, access);
+    for (const name of this.#forbidden) wanted.delete(name);
+    const keep = new Set([...this.#held.keys(), ...this.#pendingRooms]);
+    const { open, closed } = splitRooms(
+      wanted,
+      keep,
+      this.#month,
+      this.#options.maxOpenRooms ?? MAX_OPEN_ROOMS
+    );
     for (const [name, room] of this.#rooms) {
       const access = wanted.get(name);
-      if (access === undefined || this.#forbidden.has(name)) {
+      if (access === undefined || (!open.has(name) && !this.#catchUp.has(name))) {
         room.stop();
         this.#rooms.delete(name);
       } else room.access = access;
     }
+    this.#catchUp.keepClosed(closed);
     // Last month's partitions wait until this month's have synced (or a moment has passed), so
     // that on a new device the newest posts do not share the network and the main thread with
     // older ones; they open at once when they hold unsaved changes.
@@ -487,8 +509,8 @@ export class FikaSyncEngine implements SyncEngine {
         !this.#pendingRooms.includes(name)
       );
     };
-    for (const [name, access] of wanted) {
-      if (this.#rooms.has(name) || this.#forbidden.has(name) || waiting(name)) continue;
+    for (const [name, access] of open) {
+      if (this.#rooms.has(name) || waiting(name)) continue;
       this.#open(name, access);
     }
     if (!this.#olderMonthsOpen && !this.#olderMonthsTimer) {
@@ -597,6 +619,7 @@ export class FikaSyncEngine implements SyncEngine {
   #onOnline = (): void => {
     this.status.setOnline(true);
     for (const room of this.#rooms.values()) room.resume();
+    this.#catchUp.soon();
   };
 
   #onOffline = (): void => {

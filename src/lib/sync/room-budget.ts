@@ -1,0 +1,263 @@
+/**
+ * How many rooms this device keeps connected, and which.
+ *
+ * Each open room is one WebSocket, and a browser allows some 255 of them in all, over every tab
+ * and site (Chromium refuses the 256th at once; Firefox allows 200 to one server). A person may
+ * read more rooms than that: every document of the library, every targeted post, three rooms per
+ * space. So a tab keeps at most `MAX_OPEN_ROOMS` open. When it wants more, the most immediate
+ * ones stay open (the directory and the person's own room, this month's posts, the spaces' shared
+ * rooms, targeted posts, last month's posts, then documents), and the rest are kept closed and
+ * caught up now and then: the engine asks the server which of them changed (`fetchVersions`) and
+ * opens those, a tenth of the connections at a time, until each has synced. A room being changed, edited or
+ * holding unsaved changes is always open. Below the limit every room stays open, as before.
+ */
+import { api, ApiFailure } from '../api';
+import { parseRoomName, type Access } from '../model/rooms';
+import type { RoomSync } from './room-sync';
+
+/**
+ * The most rooms one tab keeps connected at once, catching up included: three tabs stay within
+ * Chromium's 255.
+ */
+export const MAX_OPEN_ROOMS = 80;
+
+/** Of `max` connections, how many catch up with closed rooms at once (8 of 80). */
+export function catchUpSlots(max: number): number {
+  return Math.max(1, Math.ceil(max / 10));
+}
+/** The most rooms one request for versions asks about (as the server allows). */
+const VERSIONS_PER_REQUEST = 1000;
+/** How often the closed rooms are caught up. */
+const CATCH_UP_MS = 30_000;
+/** How soon rooms newly kept closed are first caught up. */
+const CATCH_UP_SOON_MS = 1000;
+/** How long catching up waits for one room to sync. */
+const ROOM_TIMEOUT_MS = 30_000;
+
+/** Lower first: which rooms stay open when not all can. */
+function rank(name: string, month: string): number {
+  const room = parseRoomName(name);
+  switch (room?.kind) {
+    case 'org':
+    case 'user':
+      return 0;
+    case 'space':
+      return room.month === null ? 2 : room.month >= month ? 1 : 4;
+    case 'post':
+      return 3;
+    case 'doc':
+      return 5;
+    default:
+      return 6;
+  }
+}
+
+export interface RoomSplit {
+  /** The rooms to keep connected. */
+  open: Map<string, Access>;
+  /** The rooms kept closed and caught up now and then, most immediate first. */
+  closed: Map<string, Access>;
+}
+
+/**
+ * Splits the wanted rooms (see wanted-rooms.ts) into those kept open and those caught up now and
+ * then, at most `max` rooms in all with `catchUpSlots(max)` left for catching up. Rooms in `keep`
+ * (held open, or holding unsaved changes) are always open. `month` is this month (`YYYY-MM`).
+ */
+export function splitRooms(
+  wanted: Map<string, Access>,
+  keep: ReadonlySet<string>,
+  month: string,
+  max = MAX_OPEN_ROOMS
+): RoomSplit {
+  if (wanted.size <= max) return { open: new Map(wanted), closed: new Map() };
+  const order = [...wanted.keys()];
+  const ranks = new Map(order.map((name) => [name, rank(name, month)]));
+  // Stable: within a rank, the order wanted-rooms.ts gives.
+  order.sort((a, b) => ranks.get(a)! - ranks.get(b)!);
+  const open = new Map<string, Access>();
+  const closed = new Map<string, Access>();
+  for (const name of keep) {
+    const access = wanted.get(name);
+    if (access !== undefined) open.set(name, access);
+  }
+  const budget = Math.max(0, max - catchUpSlots(max));
+  for (const name of order) {
+    if (open.has(name)) continue;
+    if (open.size < budget) open.set(name, wanted.get(name)!);
+    else closed.set(name, wanted.get(name)!);
+  }
+  return { open, closed };
+}
+
+/** Room name → an opaque mark that changes whenever something is committed to the room. */
+export type RoomVersions = Record<string, string>;
+
+/**
+ * The marks of `rooms` that the asker may read, from `POST /api/sync/versions`, asked in chunks
+ * of what the server takes; `ask` sends one chunk with the asker's credentials.
+ */
+export async function versionsInChunks(
+  rooms: string[],
+  ask: (chunk: string[]) => Promise<{ versions: RoomVersions }>
+): Promise<RoomVersions> {
+  const versions: RoomVersions = {};
+  for (let i = 0; i < rooms.length; i += VERSIONS_PER_REQUEST) {
+    Object.assign(versions, (await ask(rooms.slice(i, i + VERSIONS_PER_REQUEST))).versions);
+  }
+  return versions;
+}
+
+/** The marks of `rooms` the signed-in person may read (the session cookie). */
+export function fetchVersions(rooms: string[]): Promise<RoomVersions> {
+  return versionsInChunks(rooms, (chunk) => api('/sync/versions', { body: { rooms: chunk } }));
+}
+
+/**
+ * Resolves true once `room` has synced, false if `open()` turns false first (the room was closed
+ * or refused) or `ms` pass.
+ */
+export async function syncedWithin(room: RoomSync, open: () => boolean, ms: number): Promise<boolean> {
+  let timer: ReturnType<typeof setInterval> | undefined;
+  const started = Date.now();
+  const failed = new Promise<boolean>((resolve) => {
+    timer = setInterval(() => {
+      if (!open() || Date.now() - started >= ms) resolve(false);
+    }, 200);
+  });
+  try {
+    return await Promise.race([room.synced.then(() => true), failed]);
+  } finally {
+    clearInterval(timer);
+  }
+}
+
+/** What catching up needs from the engine. */
+export interface CatchUpHost {
+  /** Opens a room; the engine keeps it open while `CatchUp.has` says so. */
+  open(name: string, access: Access): RoomSync;
+  /** Whether `room` is still open (not closed or refused since). */
+  isOpen(room: RoomSync): boolean;
+  online(): boolean;
+  /** A room has caught up (or given up): close it unless it is wanted open now. */
+  done(): void;
+  failed(what: string, err: unknown): void;
+}
+
+export interface CatchUpOptions {
+  /** The most rooms the engine keeps open (`MAX_OPEN_ROOMS` by default). */
+  maxOpenRooms?: number;
+  intervalMs?: number;
+  versions?: (rooms: string[]) => Promise<RoomVersions>;
+}
+
+/**
+ * The rooms kept closed, caught up now and then: asks the server which of them changed since
+ * they were last caught up, and opens those (`catchUpSlots` at a time) until each has synced.
+ * Rooms newly kept closed are caught up within a second; then every `intervalMs`. Offline,
+ * nothing is asked; the first pass after the network is back comes at once.
+ */
+export class CatchUp {
+  readonly #host: CatchUpHost;
+  readonly #intervalMs: number;
+  readonly #slots: number;
+  readonly #versions: (rooms: string[]) => Promise<RoomVersions>;
+  /** The rooms kept closed, most immediate first. */
+  #closed = new Map<string, Access>();
+  /** Closed rooms open now to catch up. */
+  readonly #active = new Set<string>();
+  /** The mark each closed room had when it last caught up. */
+  readonly #caughtUp = new Map<string, string>();
+  #timer: ReturnType<typeof setTimeout> | null = null;
+  /** When the timer fires (Date.now()). */
+  #due = 0;
+  #running = false;
+  /** A room was newly kept closed while a pass ran. */
+  #grew = false;
+  #stopped = false;
+
+  constructor(host: CatchUpHost, options: CatchUpOptions = {}) {
+    this.#host = host;
+    this.#intervalMs = options.intervalMs ?? CATCH_UP_MS;
+    this.#slots = catchUpSlots(options.maxOpenRooms ?? MAX_OPEN_ROOMS);
+    this.#versions = options.versions ?? fetchVersions;
+  }
+
+  /** Whether the room is open to catch up now. */
+  has(name: string): boolean {
+    return this.#active.has(name);
+  }
+
+  /** The rooms to keep closed from now on (see `splitRooms`). */
+  keepClosed(closed: Map<string, Access>): void {
+    const grew = [...closed.keys()].some((name) => !this.#closed.has(name) && !this.#caughtUp.has(name));
+    this.#closed = closed;
+    for (const name of this.#caughtUp.keys()) if (!closed.has(name)) this.#caughtUp.delete(name);
+    if (!grew) return;
+    if (this.#running) this.#grew = true;
+    else this.#schedule(CATCH_UP_SOON_MS);
+  }
+
+  /** The network is back: catch up now. */
+  soon(): void {
+    if (this.#closed.size > 0) this.#schedule(CATCH_UP_SOON_MS);
+  }
+
+  stop(): void {
+    this.#stopped = true;
+    if (this.#timer !== null) clearTimeout(this.#timer);
+    this.#timer = null;
+  }
+
+  /** Runs a pass after `delay`, or sooner if one is due sooner. */
+  #schedule(delay: number): void {
+    if (this.#stopped || this.#running) return;
+    const due = Date.now() + delay;
+    if (this.#timer !== null) {
+      if (this.#due <= due) return;
+      clearTimeout(this.#timer);
+    }
+    this.#due = due;
+    this.#timer = setTimeout(() => void this.#pass(), delay);
+  }
+
+  async #pass(): Promise<void> {
+    this.#timer = null;
+    if (this.#stopped || this.#closed.size === 0) return;
+    this.#running = true;
+    this.#grew = false;
+    try {
+      if (this.#host.online()) {
+        const names = [...this.#closed.keys()];
+        const versions = await this.#versions(names);
+        const due = names.filter((n) => versions[n] !== undefined && versions[n] !== this.#caughtUp.get(n));
+        const worker = async () => {
+          for (let name = due.shift(); name !== undefined && !this.#stopped; name = due.shift()) {
+            await this.#room(name, versions[name]!);
+          }
+        };
+        await Promise.all(Array.from({ length: this.#slots }, worker));
+      }
+    } catch (err) {
+      if (!(err instanceof ApiFailure && err.error === 'offline')) this.#host.failed('catching up', err);
+    } finally {
+      this.#running = false;
+      if (this.#closed.size > 0) this.#schedule(this.#grew ? CATCH_UP_SOON_MS : this.#intervalMs);
+    }
+  }
+
+  /** Opens a closed room until it has synced, then lets it go. */
+  async #room(name: string, version: string): Promise<void> {
+    const access = this.#closed.get(name);
+    if (access === undefined || this.#stopped) return;
+    this.#active.add(name);
+    try {
+      const room = this.#host.open(name, access);
+      const open = () => this.#host.isOpen(room) && this.#host.online();
+      if (await syncedWithin(room, open, ROOM_TIMEOUT_MS)) this.#caughtUp.set(name, version);
+    } finally {
+      this.#active.delete(name);
+      if (!this.#stopped) this.#host.done();
+    }
+  }
+}

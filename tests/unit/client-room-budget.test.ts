@@ -1,0 +1,190 @@
+/**
+ * A person who reads more rooms than a tab keeps connected: the split into rooms kept open and
+ * rooms caught up now and then, and the engine doing it against the real server (real SQLite,
+ * stock y-websocket clients as the writers, the engine's store on an in-memory IndexedDB).
+ */
+import 'fake-indexeddb/auto';
+import { describe, expect, it } from 'vitest';
+import type { Access } from '../../src/lib/model/rooms';
+import { docRoom } from '../../src/lib/model/rooms';
+import { setMeta } from '../../src/lib/model/doc-room';
+import { saveMe } from '../../src/lib/data/meta';
+import { catchUpSlots, splitRooms, type RoomVersions } from '../../src/lib/sync/room-budget';
+import { metric, sleep, synced, waitFor, type TestServer } from '../support/server';
+import { testScope } from '../support/scope';
+import { meOf, startEngine, userDatabase } from './client-sync';
+import { buildSpace } from '../factories';
+
+const scope = testScope();
+const { server, client } = scope;
+
+const rooms = (...names: string[]) => new Map<string, Access>(names.map((n) => [n, 'write']));
+
+describe('splitRooms', () => {
+  const wanted = rooms(
+    'org',
+    'user/sara',
+    'space/a',
+    'space/a/2027-01',
+    'space/a/2026-12',
+    'post/a/p1',
+    'doc/d1',
+    'doc/d2',
+    'space/b',
+    'space/b/2027-01',
+    'space/b/2026-12'
+  );
+
+  it('keeps every room open while they fit', () => {
+    const { open, closed } = splitRooms(wanted, new Set(), '2027-01', wanted.size);
+    expect([...open.keys()]).toEqual([...wanted.keys()]);
+    expect(closed.size).toBe(0);
+  });
+
+  it('keeps the most immediate rooms open and leaves room for catching up', () => {
+    expect(catchUpSlots(80)).toBe(8);
+    expect(catchUpSlots(10)).toBe(1);
+    const { open, closed } = splitRooms(wanted, new Set(), '2027-01', 10);
+    // 10 connections, 1 of them for catching up: the directory and own room, this month's
+    // posts, the shared rooms, the targeted post, then last month's posts; documents wait.
+    expect([...open.keys()]).toEqual([
+      'org',
+      'user/sara',
+      'space/a/2027-01',
+      'space/b/2027-01',
+      'space/a',
+      'space/b',
+      'post/a/p1',
+      'space/a/2026-12',
+      'space/b/2026-12'
+    ]);
+    expect([...closed.keys()]).toEqual(['doc/d1', 'doc/d2']);
+  });
+
+  it('always keeps open the rooms held or holding unsaved changes', () => {
+    const { open, closed } = splitRooms(wanted, new Set(['doc/d2', 'doc/unknown']), '2027-01', 5);
+    expect([...open.keys()]).toEqual(['doc/d2', 'org', 'user/sara', 'space/a/2027-01']);
+    expect(closed.has('doc/d2')).toBe(false);
+    expect(open.has('doc/unknown')).toBe(false);
+    expect(open.size + closed.size).toBe(wanted.size);
+  });
+});
+
+/** The versions of `names` as the engine in a browser fetches them, with a token instead. */
+const versionsFrom =
+  (s: TestServer, token: string, asked: string[][]) =>
+  async (names: string[]): Promise<RoomVersions> => {
+    asked.push(names);
+    const res = await fetch(`${s.url}/api/sync/versions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      body: JSON.stringify({ rooms: names })
+    });
+    if (!res.ok) throw new Error(`versions: ${res.status}`);
+    return ((await res.json()) as { versions: RoomVersions }).versions;
+  };
+
+describe('rooms past the connection limit', () => {
+  it('syncs every room with at most the limit connected, and catches up with closed ones as they change', async () => {
+    const s = await server();
+    const sara = s.addUser('sara');
+    const erik = s.addUser('erik', { role: 'editor' });
+    const space = buildSpace(s.org);
+    // The directory, the own room and the space's three rooms, and 14 documents: 19 rooms.
+    const docs = Array.from({ length: 14 }, () =>
+      s.org.createDocument({ spaceId: space.id, ownerId: erik.user.id })
+    );
+    const writers = docs.map((d) => client(s, docRoom(d.id), erik.token));
+    await Promise.all(writers.map((w) => synced(w)));
+    writers.forEach((w, i) => setMeta(w.doc, { title: `Guideline ${i}` }, erik.user.id, 1000));
+    const connections = () => metric(s, 'fika_sync_connections');
+    const writerConnections = await connections();
+
+    const db = userDatabase(scope, sara.user.id);
+    await saveMe(db, meOf(s, sara.user.id));
+    const asked: string[][] = [];
+    const max = 10;
+    const e = await startEngine(scope, s, db, sara.token, {
+      maxOpenRooms: max,
+      catchUpMs: 300,
+      versions: versionsFrom(s, sara.token, asked)
+    });
+    let most = 0;
+    let mostOnServer = 0;
+    const sampler = setInterval(() => {
+      most = Math.max(most, e.openRooms.length);
+      void connections().then((n) => (mostOnServer = Math.max(mostOnServer, n - writerConnections)));
+    }, 5);
+    scope.defer(() => clearInterval(sampler));
+
+    // Every document reaches the device, though no more than 10 rooms are ever connected.
+    await expect
+      .poll(async () => (await db.documents.toArray()).map((d) => d.title).sort(), { timeout: 20_000 })
+      .toEqual(docs.map((_, i) => `Guideline ${i}`).sort());
+    // Once caught up, the closed rooms are let go: 9 open, one connection left for catching up.
+    await waitFor(() => e.openRooms.length === max - 1, 5000, 'the caught-up rooms to close');
+    const closed = docs.filter((d) => !e.openRooms.includes(docRoom(d.id)));
+    expect(closed.length).toBe(19 - (max - 1));
+    // Only closed rooms were asked about.
+    expect(asked.length).toBeGreaterThan(0);
+    for (const names of asked) for (const name of names) expect(e.openRooms).not.toContain(name);
+
+    // A change to a closed room reaches the device at the next catch-up.
+    const last = closed.at(-1)!;
+    const writer = writers[docs.indexOf(last)]!;
+    setMeta(writer.doc, { title: 'Semesterpolicy' }, erik.user.id, 2000);
+    await expect
+      .poll(async () => (await db.documents.get(last.id))?.title, { timeout: 5000 })
+      .toBe('Semesterpolicy');
+    await waitFor(() => e.openRooms.length === max - 1, 5000, 'the room to close again');
+
+    // Opening a closed document for editing keeps it open until it is released.
+    const open = await e.openDoc(docRoom(closed[0]!.id));
+    expect(e.openRooms).toContain(docRoom(closed[0]!.id));
+    open.release();
+    await waitFor(() => !e.openRooms.includes(docRoom(closed[0]!.id)), 5000, 'the released room to close');
+
+    clearInterval(sampler);
+    expect(most).toBeLessThanOrEqual(max);
+    expect(mostOnServer).toBeLessThanOrEqual(max);
+    expect(mostOnServer).toBeGreaterThan(0);
+  });
+
+  it('asks about closed rooms only while online, and catches up with what changed meanwhile once back', async () => {
+    const s = await server();
+    const sara = s.addUser('sara');
+    const erik = s.addUser('erik', { role: 'editor' });
+    const space = buildSpace(s.org);
+    const docs = Array.from({ length: 8 }, () =>
+      s.org.createDocument({ spaceId: space.id, ownerId: erik.user.id })
+    );
+    const writers = docs.map((d) => client(s, docRoom(d.id), erik.token));
+    await Promise.all(writers.map((w) => synced(w)));
+    writers.forEach((w, i) => setMeta(w.doc, { title: `Guideline ${i}` }, erik.user.id, 1000));
+    const db = userDatabase(scope, sara.user.id);
+    await saveMe(db, meOf(s, sara.user.id));
+    const asked: string[][] = [];
+    const e = await startEngine(scope, s, db, sara.token, {
+      maxOpenRooms: 6,
+      catchUpMs: 200,
+      versions: versionsFrom(s, sara.token, asked)
+    });
+    await expect.poll(async () => await db.documents.count(), { timeout: 15_000 }).toBe(8);
+
+    // What the browser's offline event sets (there is no window here).
+    e.status.setOnline(false);
+    await sleep(300);
+    const askedOffline = asked.length;
+    const closed = docs.filter((d) => !e.openRooms.includes(docRoom(d.id)));
+    const target = closed[0]!;
+    setMeta(writers[docs.indexOf(target)]!.doc, { title: 'Changed offline' }, erik.user.id, 2000);
+    await sleep(800);
+    expect(asked.length).toBe(askedOffline);
+    expect((await db.documents.get(target.id))?.title).not.toBe('Changed offline');
+
+    e.status.setOnline(true);
+    await expect
+      .poll(async () => (await db.documents.get(target.id))?.title, { timeout: 5000 })
+      .toBe('Changed offline');
+  });
+});
