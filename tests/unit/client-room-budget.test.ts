@@ -84,19 +84,28 @@ const versionsFrom =
     return ((await res.json()) as { versions: RoomVersions }).versions;
   };
 
+/**
+ * A space for everyone with `count` documents that the editor erik owns and has titled
+ * "Guideline n" from his own device (one stock client per document), and sara, who reads them.
+ */
+async function guidelines(count: number) {
+  const s = await server();
+  const sara = s.addUser('sara');
+  const erik = s.addUser('erik', { role: 'editor' });
+  const space = buildSpace(s.org);
+  const docs = Array.from({ length: count }, () =>
+    s.org.createDocument({ spaceId: space.id, ownerId: erik.user.id })
+  );
+  const writers = docs.map((d) => client(s, docRoom(d.id), erik.token));
+  await Promise.all(writers.map((w) => synced(w)));
+  writers.forEach((w, i) => setMeta(w.doc, { title: `Guideline ${i}` }, erik.user.id, 1000));
+  return { s, sara, erik, docs, writers };
+}
+
 describe('rooms past the connection limit', () => {
   it('syncs every room with at most the limit connected, and catches up with closed ones as they change', async () => {
-    const s = await server();
-    const sara = s.addUser('sara');
-    const erik = s.addUser('erik', { role: 'editor' });
-    const space = buildSpace(s.org);
     // The directory, the own room and the space's three rooms, and 14 documents: 19 rooms.
-    const docs = Array.from({ length: 14 }, () =>
-      s.org.createDocument({ spaceId: space.id, ownerId: erik.user.id })
-    );
-    const writers = docs.map((d) => client(s, docRoom(d.id), erik.token));
-    await Promise.all(writers.map((w) => synced(w)));
-    writers.forEach((w, i) => setMeta(w.doc, { title: `Guideline ${i}` }, erik.user.id, 1000));
+    const { s, sara, erik, docs, writers } = await guidelines(14);
     const connections = () => metric(s, 'fika_sync_connections');
     const writerConnections = await connections();
 
@@ -151,16 +160,7 @@ describe('rooms past the connection limit', () => {
   });
 
   it('asks about closed rooms only while online, and catches up with what changed meanwhile once back', async () => {
-    const s = await server();
-    const sara = s.addUser('sara');
-    const erik = s.addUser('erik', { role: 'editor' });
-    const space = buildSpace(s.org);
-    const docs = Array.from({ length: 8 }, () =>
-      s.org.createDocument({ spaceId: space.id, ownerId: erik.user.id })
-    );
-    const writers = docs.map((d) => client(s, docRoom(d.id), erik.token));
-    await Promise.all(writers.map((w) => synced(w)));
-    writers.forEach((w, i) => setMeta(w.doc, { title: `Guideline ${i}` }, erik.user.id, 1000));
+    const { s, sara, erik, docs, writers } = await guidelines(8);
     const db = userDatabase(scope, sara.user.id);
     await saveMe(db, meOf(s, sara.user.id));
     const asked: string[][] = [];
