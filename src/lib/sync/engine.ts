@@ -255,6 +255,7 @@ export class FikaSyncEngine implements SyncEngine {
       {
         open: (name, access) => this.#rooms.get(name) ?? this.#open(name, access),
         isOpen: (room) => this.#rooms.get(room.name) === room,
+        openCount: () => this.#rooms.size,
         online: () => this.status.online,
         done: () => this.#apply(),
         failed: (what, err) => this.#failed(what, err)

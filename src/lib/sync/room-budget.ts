@@ -61,8 +61,9 @@ export interface RoomSplit {
 
 /**
  * Splits the wanted rooms (see wanted-rooms.ts) into those kept open and those caught up now and
- * then, at most `max` rooms in all with `catchUpSlots(max)` left for catching up. Rooms in `keep`
- * (held open, or holding unsaved changes) are always open. `month` is this month (`YYYY-MM`).
+ * then: `max` rooms less `catchUpSlots(max)`, which are left for catching up. Rooms in `keep`
+ * (held open, or holding unsaved changes) are always open, past that if need be, taking from
+ * what catching up may use (see `CatchUp`). `month` is this month (`YYYY-MM`).
  */
 export function splitRooms(
   wanted: Map<string, Access>,
@@ -77,15 +78,17 @@ export function splitRooms(
   order.sort((a, b) => ranks.get(a)! - ranks.get(b)!);
   const open = new Map<string, Access>();
   const closed = new Map<string, Access>();
-  for (const name of keep) {
-    const access = wanted.get(name);
-    if (access !== undefined) open.set(name, access);
-  }
+  // The ranked rooms fill what catching up leaves; rooms kept open come on top, out of the
+  // connections left for catching up, so that holding one open never closes another.
   const budget = Math.max(0, max - catchUpSlots(max));
+  let ranked = 0;
   for (const name of order) {
-    if (open.has(name)) continue;
-    if (open.size < budget) open.set(name, wanted.get(name)!);
-    else closed.set(name, wanted.get(name)!);
+    const access = wanted.get(name)!;
+    if (ranked < budget) {
+      open.set(name, access);
+      ranked++;
+    } else if (keep.has(name)) open.set(name, access);
+    else closed.set(name, access);
   }
   return { open, closed };
 }
@@ -138,6 +141,8 @@ export interface CatchUpHost {
   open(name: string, access: Access): RoomSync;
   /** Whether `room` is still open (not closed or refused since). */
   isOpen(room: RoomSync): boolean;
+  /** How many rooms are open now. */
+  openCount(): number;
   online(): boolean;
   /** A room has caught up (or given up): close it unless it is wanted open now. */
   done(): void;
@@ -160,6 +165,7 @@ export interface CatchUpOptions {
 export class CatchUp {
   readonly #host: CatchUpHost;
   readonly #intervalMs: number;
+  readonly #max: number;
   readonly #slots: number;
   readonly #versions: (rooms: string[]) => Promise<RoomVersions>;
   /** The rooms kept closed, most immediate first. */
@@ -179,7 +185,8 @@ export class CatchUp {
   constructor(host: CatchUpHost, options: CatchUpOptions = {}) {
     this.#host = host;
     this.#intervalMs = options.intervalMs ?? CATCH_UP_MS;
-    this.#slots = catchUpSlots(options.maxOpenRooms ?? MAX_OPEN_ROOMS);
+    this.#max = options.maxOpenRooms ?? MAX_OPEN_ROOMS;
+    this.#slots = catchUpSlots(this.#max);
     this.#versions = options.versions ?? fetchVersions;
   }
 
@@ -246,10 +253,13 @@ export class CatchUp {
     }
   }
 
-  /** Opens a closed room until it has synced, then lets it go. */
+  /**
+   * Opens a closed room until it has synced, then lets it go. Not while all connections are in
+   * use (rooms held open took the ones left for catching up): it waits for the next pass then.
+   */
   async #room(name: string, version: string): Promise<void> {
     const access = this.#closed.get(name);
-    if (access === undefined || this.#stopped) return;
+    if (access === undefined || this.#stopped || this.#host.openCount() >= this.#max) return;
     this.#active.add(name);
     try {
       const room = this.#host.open(name, access);
