@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import type { Access } from '../../src/lib/model/rooms';
 import { docRoom } from '../../src/lib/model/rooms';
 import { meta, setMeta } from '../../src/lib/model/doc-room';
-import { saveMe } from '../../src/lib/data/meta';
+import { getMeta, saveMe } from '../../src/lib/data/meta';
 import { catchUpSlots, splitRooms, type RoomVersions } from '../../src/lib/sync/room-budget';
 import { metric, sleep, synced, waitFor, type TestServer } from '../support/server';
 import { testScope } from '../support/scope';
@@ -200,5 +200,41 @@ describe('rooms past the connection limit', () => {
     await expect
       .poll(async () => (await db.documents.get(target.id))?.title, { timeout: 5000 })
       .toBe('Changed offline');
+  });
+
+  it('opens after a new start only the closed rooms that changed since', async () => {
+    const { s, sara, erik, docs, writers } = await guidelines(10);
+    const db = userDatabase(scope, sara.user.id);
+    await saveMe(db, meOf(s, sara.user.id));
+    const options = { maxOpenRooms: 8, catchUpMs: 60_000, versions: versionsFrom(s, sara.token, []) };
+    const first = await startEngine(scope, s, db, sara.token, options);
+    await expect
+      .poll(async () => (await db.documents.toArray()).filter((d) => d.title).length, { timeout: 10_000 })
+      .toBe(10);
+    const closed = docs.filter((d) => !first.openRooms.includes(docRoom(d.id)));
+    // 15 rooms, 7 kept open (one connection for catching up): 8 documents closed.
+    expect(closed.length).toBe(8);
+    const kept = async () => Object.keys((await getMeta(db, 'rooms.caughtUp')) ?? {}).sort();
+    await expect.poll(kept, { timeout: 5000 }).toEqual(closed.map((d) => docRoom(d.id)).sort());
+    first.stop();
+
+    const changed = closed[3]!;
+    const room = docRoom(changed.id);
+    const mark = (await getMeta(db, 'rooms.caughtUp'))![room];
+    setMeta(writers[docs.indexOf(changed)]!.doc, { title: 'Changed meanwhile' }, erik.user.id, 2000);
+    const current = async () => (await versionsFrom(s, sara.token, [])([room]))[room];
+    await expect.poll(current, { timeout: 5000 }).not.toBe(mark);
+
+    const again = await startEngine(scope, s, db, sara.token, options);
+    const opened = new Set<string>();
+    const sampler = setInterval(() => again.openRooms.forEach((r) => opened.add(r)), 2);
+    scope.defer(() => clearInterval(sampler));
+    await expect
+      .poll(async () => (await db.documents.get(changed.id))?.title, { timeout: 5000 })
+      .toBe('Changed meanwhile');
+    await sleep(1500);
+    clearInterval(sampler);
+    // Of the closed documents, only the changed one was opened.
+    expect(closed.filter((d) => opened.has(docRoom(d.id))).map((d) => d.id)).toEqual([changed.id]);
   });
 });

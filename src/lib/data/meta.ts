@@ -16,6 +16,8 @@ export interface MetaValues {
   'spaces.me': string[];
   /** From the person's own room: notifications up to this time (ms) count as read. */
   notificationsReadUntil: number;
+  /** Of each room kept closed, the server's mark when it last caught up (room-budget.ts). */
+  'rooms.caughtUp': Record<string, string>;
 }
 
 export async function getMeta<K extends keyof MetaValues>(db: FikaDb, key: K): Promise<MetaValues[K] | null> {

@@ -260,7 +260,15 @@ export class FikaSyncEngine implements SyncEngine {
         done: () => this.#apply(),
         failed: (what, err) => this.#failed(what, err)
       },
-      { maxOpenRooms: options.maxOpenRooms, intervalMs: options.catchUpMs, versions: options.versions }
+      {
+        maxOpenRooms: options.maxOpenRooms,
+        intervalMs: options.catchUpMs,
+        versions: options.versions,
+        store: {
+          load: () => getMeta(this.#db, 'rooms.caughtUp'),
+          save: (marks) => setMeta(this.#db, 'rooms.caughtUp', marks)
+        }
+      }
     );
     this.#ticker = setInterval(this.#tick, TICK_MS);
     this.#apply();

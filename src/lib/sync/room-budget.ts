@@ -149,18 +149,29 @@ export interface CatchUpHost {
   failed(what: string, err: unknown): void;
 }
 
+/** Where the marks of the closed rooms' last catch-up are kept between starts. */
+export interface CaughtUpStore {
+  load(): Promise<Record<string, string> | null>;
+  save(marks: Record<string, string>): Promise<void>;
+}
+
 export interface CatchUpOptions {
   /** The most rooms the engine keeps open (`MAX_OPEN_ROOMS` by default). */
   maxOpenRooms?: number;
   intervalMs?: number;
   versions?: (rooms: string[]) => Promise<RoomVersions>;
+  /** Without one, every closed room is caught up once after each start. */
+  store?: CaughtUpStore;
 }
 
 /**
  * The rooms kept closed, caught up now and then: asks the server which of them changed since
  * they were last caught up, and opens those (`catchUpSlots` at a time) until each has synced.
  * Rooms newly kept closed are caught up within a second; then every `intervalMs`. Offline,
- * nothing is asked; the first pass after the network is back comes at once.
+ * nothing is asked; the first pass after the network is back comes at once. The marks are kept
+ * (`store`) after each pass, so that a new start opens only the rooms that changed since; by
+ * then each room's document is on the device (y-dexie stores each update as it arrives, and the
+ * room's rows were written before it counted as synced).
  */
 export class CatchUp {
   readonly #host: CatchUpHost;
@@ -168,6 +179,9 @@ export class CatchUp {
   readonly #max: number;
   readonly #slots: number;
   readonly #versions: (rooms: string[]) => Promise<RoomVersions>;
+  readonly #store: CaughtUpStore | null;
+  /** The kept marks were read (at the first pass). */
+  #loaded = false;
   /** The rooms kept closed, most immediate first. */
   #closed = new Map<string, Access>();
   /** Closed rooms open now to catch up. */
@@ -188,6 +202,7 @@ export class CatchUp {
     this.#max = options.maxOpenRooms ?? MAX_OPEN_ROOMS;
     this.#slots = catchUpSlots(this.#max);
     this.#versions = options.versions ?? fetchVersions;
+    this.#store = options.store ?? null;
   }
 
   /** Whether the room is open to catch up now. */
@@ -235,6 +250,7 @@ export class CatchUp {
     this.#grew = false;
     try {
       if (this.#host.online()) {
+        await this.#load();
         const names = [...this.#closed.keys()];
         const versions = await this.#versions(names);
         const due = names.filter((n) => versions[n] !== undefined && versions[n] !== this.#caughtUp.get(n));
@@ -243,13 +259,25 @@ export class CatchUp {
             await this.#room(name, versions[name]!);
           }
         };
+        const before = due.length;
         await Promise.all(Array.from({ length: this.#slots }, worker));
+        if (before > 0) await this.#store?.save(Object.fromEntries(this.#caughtUp));
       }
     } catch (err) {
       if (!(err instanceof ApiFailure && err.error === 'offline')) this.#host.failed('catching up', err);
     } finally {
       this.#running = false;
       if (this.#closed.size > 0) this.#schedule(this.#grew ? CATCH_UP_SOON_MS : this.#intervalMs);
+    }
+  }
+
+  /** Takes the kept marks of the rooms closed now, once. */
+  async #load(): Promise<void> {
+    if (this.#loaded || !this.#store) return;
+    this.#loaded = true;
+    const kept = (await this.#store.load()) ?? {};
+    for (const [name, mark] of Object.entries(kept)) {
+      if (this.#closed.has(name) && !this.#caughtUp.has(name)) this.#caughtUp.set(name, mark);
     }
   }
 
