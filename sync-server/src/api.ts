@@ -45,8 +45,7 @@ export interface ApiDeps {
   events: ServerEvents;
   /** Image files and their records. */
   uploads: FeedDeps['uploads'];
-  /** The stored rooms (month partitions of spaces). */
-  /** The stored rooms (month partitions) and the mark of each room's last commit. */
+  /** The stored rooms (month partitions of spaces) and the mark of each room's last commit. */
   rooms: FeedDeps['rooms'] & { version(name: string): string };
   /**
    * The live rooms, where a new document's first metadata is written. Without them (an API
