@@ -101,20 +101,32 @@ test('every one of 300 documents reaches the library, over at most the tab’s l
   const all = Array.from({ length: DOCUMENTS }, (_, n) => title(n));
   await expect.poll(async () => (await titles.allTextContents()).sort(), { timeout: 60_000 }).toEqual(all);
 
-  // The last document the person reads is kept closed: a change to it still arrives, at the
-  // next catch-up (every 30 s).
-  const doc = new Y.Doc();
-  const writer = new WebsocketProvider(`${base.replace('http', 'ws')}/sync`, `doc/${ids.at(-1)}`, doc, {
-    WebSocketPolyfill: WebSocket as unknown as typeof globalThis.WebSocket,
-    params: { token },
-    disableBc: true
+  // The last documents the person reads are kept closed: a change to one still arrives, at the
+  // next catch-up (every 30 s); one made while the device is offline arrives as soon as it is
+  // back online, without waiting for the next.
+  const writers = ids.slice(-2).map((id) => {
+    const doc = new Y.Doc();
+    const provider = new WebsocketProvider(`${base.replace('http', 'ws')}/sync`, `doc/${id}`, doc, {
+      WebSocketPolyfill: WebSocket as unknown as typeof globalThis.WebSocket,
+      params: { token },
+      disableBc: true
+    });
+    return { doc, provider };
   });
   try {
-    await expect.poll(() => writer.synced).toBe(true);
-    setMeta(doc, { title: 'Changed elsewhere' }, userId, Date.now());
+    await expect.poll(() => writers.every((w) => w.provider.synced)).toBe(true);
+    setMeta(writers[1]!.doc, { title: 'Changed elsewhere' }, userId, Date.now());
     await expect(titles.filter({ hasText: 'Changed elsewhere' })).toHaveCount(1, { timeout: 45_000 });
+
+    // Just after a catch-up, so the next is some 30 s away.
+    await page.context().setOffline(true);
+    setMeta(writers[0]!.doc, { title: 'Changed while offline' }, userId, Date.now());
+    await page.waitForTimeout(2000);
+    await expect(titles.filter({ hasText: 'Changed while offline' })).toHaveCount(0);
+    await page.context().setOffline(false);
+    await expect(titles.filter({ hasText: 'Changed while offline' })).toHaveCount(1, { timeout: 10_000 });
   } finally {
-    writer.destroy();
+    for (const w of writers) w.provider.destroy();
   }
 
   sampling = false;
