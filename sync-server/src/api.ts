@@ -1,8 +1,8 @@
 /**
  * The JSON API under `/api`: first-run set-up, sign-in and sessions, the signed-in person's
  * view (`/api/me`), the admin's management of people, groups and spaces (api-admin.ts), and
- * the feed's targeted posts, month partitions and images (api-feed.ts), and the document
- * library's documents, owners and co-authors (api-docs.ts).
+ * the feed's targeted posts, month partitions and images (api-feed.ts), the document
+ * library's documents, owners and co-authors (api-docs.ts), and which rooms changed (api-sync.ts).
  *
  * Contract for every reply that is not a success: `{ error: 'machine-reason', message: 'Human
  * sentence.' }` with a fitting status. Bodies are validated with JSON schemas by a strict Ajv
@@ -32,7 +32,7 @@ import { kioskTokenOf, registerKioskRoutes } from './api-kiosk';
 import type { Kiosk, Kiosks } from './kiosks';
 import type { LoadedRoom } from './loaded-room';
 import { ApiError } from './api-error';
-import { parseRoomName, type Room } from '../../src/lib/model/rooms';
+import { registerSyncRoutes } from './api-sync';
 
 export { ApiError };
 
@@ -284,27 +284,6 @@ export async function registerApi<L extends FastifyBaseLogger>(app: Api<L>, deps
         };
       });
 
-      // Which of the rooms a person (or a kiosk screen) reads changed: a device that keeps more
-      // rooms than it holds connections open catches up with the closed ones whose mark moved
-      // (room-budget.ts). Rooms it may not read are left out, as if they did not exist.
-      api.post<{ Body: schemas.RoomVersionsBody }>(
-        '/sync/versions',
-        { preHandler: requireReader, schema: { body: schemas.roomVersionsBody } },
-        async (request) => {
-          const kiosk = kioskOf(request);
-          const readable = kiosk
-            ? (room: Room) => kiosks!.roomAccess(kiosk.id, room) !== null
-            : personReads(org, authOf(request).user);
-          const versions: Record<string, string> = {};
-          for (const name of request.body.rooms) {
-            const room = parseRoomName(name);
-            if (room === null) throw new ApiError(400, 'invalid-request', `Not a room name: ${name}`);
-            if (readable(room)) versions[name] = rooms.version(name);
-          }
-          return { versions };
-        }
-      );
-
       api.get('/sessions', signedInOnly, async (request) => {
         const { user, session } = authOf(request);
         return { sessions: auth.listSessions(user.id).map((s) => publicSession(s, session.id)) };
@@ -354,6 +333,14 @@ export async function registerApi<L extends FastifyBaseLogger>(app: Api<L>, deps
       );
 
       registerAdminRoutes(api, { org, auth, adminOnly, authOf });
+      registerSyncRoutes(api, {
+        org,
+        kiosks,
+        rooms,
+        readers: { preHandler: requireReader },
+        kioskOf,
+        authOf
+      });
       registerFeedRoutes(api, {
         org,
         uploads,
@@ -397,15 +384,4 @@ function throw429(reply: FastifyReply, retryAfterSeconds: number, minutes: numbe
     'too-many-attempts',
     `Too many failed sign-in attempts. Try again in ${minutes} minute${minutes === 1 ? '' : 's'}.`
   );
-}
-
-/** Whether the person reads a room, from one look at the tables (a space's months go with it). */
-function personReads(org: Org, user: User): (room: Room) => boolean {
-  const readable = new Set<string>();
-  const spaces = new Set<string>();
-  for (const entry of org.readableRooms(user)) {
-    readable.add(entry.room);
-    if (entry.kind === 'space') spaces.add(entry.spaceId);
-  }
-  return (room) => (room.kind === 'space' ? spaces.has(room.spaceId) : readable.has(room.name));
 }

@@ -13,6 +13,7 @@ import { WebsocketProvider } from 'y-websocket';
 import { setMeta } from '../../src/lib/model/doc-room';
 import { MAX_OPEN_ROOMS } from '../../src/lib/sync/room-budget';
 import { startOwnServer } from './support';
+import { metric } from '../support/metrics';
 
 const DOCUMENTS = 300;
 const title = (n: number) => `Riktlinje ${String(n).padStart(3, '0')}`;
@@ -36,14 +37,8 @@ async function post<T>(route: string, body: unknown): Promise<T> {
   return (await res.json()) as T;
 }
 
-async function connections(): Promise<number> {
-  const text = await fetch(`${base}/metrics`).then(
-    (r) => r.text(),
-    () => ''
-  );
-  const line = text.split('\n').find((l) => l.startsWith('fika_sync_connections '));
-  return Number(line?.split(' ')[1] ?? NaN);
-}
+/** Open sync connections on the server; 0 once it has stopped. */
+const connections = (): Promise<number> => metric({ url: base }, 'fika_sync_connections').catch(() => 0);
 
 test.beforeAll(async () => {
   server = await startOwnServer({ FIKA_DATA_DIR: fs.mkdtempSync(path.join(os.tmpdir(), 'fika-e2e-rooms-')) });

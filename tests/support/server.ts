@@ -10,6 +10,7 @@ import WebSocket from 'ws';
 import { WebsocketProvider } from 'y-websocket';
 import { createServer, type FikaServer, type ServerOptions } from '../../sync-server/src/server';
 import type { Role, User } from '../../sync-server/src/org';
+export { metric } from './metrics';
 
 export interface TestServer extends FikaServer {
   readonly wsUrl: string;
@@ -168,18 +169,4 @@ export function rawConnect(
     ws.once('close', (code, reason) => resolve({ code, reason: reason.toString() }));
   });
   return { ws, messages, opened, closed };
-}
-
-/** Reads one counter or gauge value (summed over labels matching `labels`) from `/metrics`. */
-export async function metric(server: { url: string }, name: string, labels = ''): Promise<number> {
-  const text = await (await fetch(`${server.url}/metrics`)).text();
-  let sum = 0;
-  for (const line of text.split('\n')) {
-    if (line.startsWith('#')) continue;
-    const [key, value] = line.split(' ');
-    if (!key || value === undefined) continue;
-    const base = key.split('{')[0];
-    if (base === name && key.includes(labels)) sum += Number(value);
-  }
-  return sum;
 }
