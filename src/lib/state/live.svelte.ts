@@ -9,7 +9,8 @@
  * awaited two reads and returned a plain value stops noticing the reads after it). The feed's
  * queries are built of such helpers. So this re-runs on Dexie's `storagemutated` event, which
  * fires for every committed change to the rows pages read, coalesced so a burst of writes costs
- * one re-run, and keeps only the answer of the latest run.
+ * one re-run, and keeps only the answer of the latest run. A hidden page re-runs once it is
+ * shown; see `schedule` below.
  */
 import Dexie from 'dexie';
 
@@ -31,6 +32,8 @@ function touchesRows(parts: Record<string, unknown>): boolean {
   });
 }
 
+const hidden = (): boolean => document.visibilityState === 'hidden';
+
 export function live<T>(
   query: () => T | Promise<T>,
   initial: T
@@ -41,33 +44,57 @@ export function live<T>(
     let run = 0;
     let stopped = false;
     let timer: ReturnType<typeof setTimeout> | null = null;
+    /** A run has not answered yet. */
+    let running = false;
+    /** Something changed that the latest answer may not hold. */
+    let stale = false;
     const execute = (pending: T | Promise<T>) => {
       const mine = ++run;
-      Promise.resolve(pending).then(
-        (next) => {
-          if (stopped || mine !== run) return;
-          value = next;
-          loaded = true;
-        },
-        (err: unknown) => {
-          if (!stopped) console.error('live query failed', err);
-        }
-      );
+      running = true;
+      stale = false;
+      Promise.resolve(pending)
+        .then(
+          (next) => {
+            if (stopped || mine !== run) return;
+            value = next;
+            loaded = true;
+          },
+          (err: unknown) => {
+            if (!stopped) console.error('live query failed', err);
+          }
+        )
+        .finally(() => {
+          if (mine !== run) return;
+          running = false;
+          if (stale) schedule();
+        });
+    };
+    // One run at a time: while one runs (or the page is hidden), changes only mark the answer
+    // stale, and one more run follows. So a query that takes longer than the writes come never
+    // piles up runs, and a tab in the background reads nothing until it is shown again.
+    const schedule = () => {
+      stale = true;
+      if (stopped || running || timer !== null || hidden()) return;
+      timer = setTimeout(() => {
+        timer = null;
+        if (!stopped && !running && !hidden()) execute(query());
+      }, COALESCE_MS);
     };
     const rerun = (parts: Record<string, unknown>) => {
-      if (!touchesRows(parts)) return;
-      timer ??= setTimeout(() => {
-        timer = null;
-        if (!stopped) execute(query());
-      }, COALESCE_MS);
+      if (touchesRows(parts)) schedule();
+    };
+    const shown = () => {
+      if (stale && !hidden()) schedule();
     };
     // The first run happens here, so that the reactive state it reads is tracked by the effect.
     execute(query());
     Dexie.on('storagemutated', rerun);
+    document.addEventListener('visibilitychange', shown);
     return () => {
       stopped = true;
       if (timer !== null) clearTimeout(timer);
       Dexie.on('storagemutated').unsubscribe(rerun);
+      document.removeEventListener('visibilitychange', shown);
     };
   });
   return {
