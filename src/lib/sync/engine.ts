@@ -42,7 +42,15 @@ import { SyncStatus } from './sync-status.svelte';
 import { previousMonth, roomAccess, stillReadable, wantedRooms } from './wanted-rooms';
 import { compressRooms } from './compress';
 import { feedSpaceIds, fetchMonths, nextOlderRooms, type SpaceMonth } from './older-months';
-import { CatchUp, MAX_OPEN_ROOMS, splitRooms, syncedWithin, type RoomVersions } from './room-budget';
+import {
+  CatchUp,
+  MAX_OPEN_ROOMS,
+  splitRooms,
+  syncedWithin,
+  tabShare,
+  type RoomVersions
+} from './room-budget';
+import { TabCensus } from './tab-census';
 
 /** When the stored updates are first merged after start, and how often after that (as y-dexie). */
 const COMPRESS_DELAY_MS = 10_000;
@@ -132,7 +140,10 @@ export interface SyncEngineOptions {
    * neither opened nor expected, only the rooms `me` lists. True by default.
    */
   personal?: boolean;
-  /** The most rooms kept connected at once (`MAX_OPEN_ROOMS` by default). */
+  /**
+   * The most rooms kept connected at once; by default `MAX_OPEN_ROOMS`, less while other tabs
+   * of the app are open (`tabShare`).
+   */
   maxOpenRooms?: number;
   /** How often rooms kept closed are caught up (every 30 s by default). */
   catchUpMs?: number;
@@ -206,6 +217,9 @@ export class FikaSyncEngine implements SyncEngine {
   readonly #ticker: ReturnType<typeof setInterval>;
   #compressTimer: ReturnType<typeof setTimeout> | null = null;
   readonly #catchUp: CatchUp;
+  /** The most rooms kept open now (see `SyncEngineOptions.maxOpenRooms`). */
+  #maxOpen: number;
+  readonly #census: TabCensus | null = null;
 
   constructor(options: SyncEngineOptions, lastSyncedAt: number | null) {
     this.#options = options;
@@ -251,6 +265,7 @@ export class FikaSyncEngine implements SyncEngine {
       window.addEventListener('online', this.#onOnline);
       window.addEventListener('offline', this.#onOffline);
     }
+    this.#maxOpen = options.maxOpenRooms ?? MAX_OPEN_ROOMS;
     this.#catchUp = new CatchUp(
       {
         open: (name, access) => this.#rooms.get(name) ?? this.#open(name, access),
@@ -261,15 +276,34 @@ export class FikaSyncEngine implements SyncEngine {
         failed: (what, err) => this.#failed(what, err)
       },
       {
-        maxOpenRooms: options.maxOpenRooms,
+        maxOpenRooms: this.#maxOpen,
         intervalMs: options.catchUpMs,
         versions: options.versions,
         store: {
           load: () => getMeta(this.#db, 'rooms.caughtUp'),
-          save: (marks) => setMeta(this.#db, 'rooms.caughtUp', marks)
+          // Each a transaction of its own: the tabs of the device change the marks in turn.
+          keep: (room, mark) =>
+            this.#db.transaction('rw', this.#db.meta, async () => {
+              const marks = (await getMeta(this.#db, 'rooms.caughtUp')) ?? {};
+              await setMeta(this.#db, 'rooms.caughtUp', { ...marks, [room]: mark });
+            }),
+          prune: (rooms) =>
+            this.#db.transaction('rw', this.#db.meta, async () => {
+              const marks = (await getMeta(this.#db, 'rooms.caughtUp')) ?? {};
+              const kept = Object.fromEntries(rooms.flatMap((r) => (r in marks ? [[r, marks[r]!]] : [])));
+              await setMeta(this.#db, 'rooms.caughtUp', kept);
+            })
         }
       }
     );
+    if (options.maxOpenRooms === undefined) {
+      this.#census = new TabCensus((tabs) => {
+        if (this.#stopped) return;
+        this.#maxOpen = tabShare(tabs);
+        this.#catchUp.setMax(this.#maxOpen);
+        this.#apply();
+      });
+    }
     this.#ticker = setInterval(this.#tick, TICK_MS);
     this.#apply();
   }
@@ -462,6 +496,7 @@ export class FikaSyncEngine implements SyncEngine {
     if (this.#olderMonthsTimer) clearTimeout(this.#olderMonthsTimer);
     if (this.#compressTimer) clearTimeout(this.#compressTimer);
     this.#catchUp.stop();
+    this.#census?.stop();
     if (typeof window !== 'undefined') {
       window.removeEventListener('online', this.#onOnline);
       window.removeEventListener('offline', this.#onOffline);
@@ -491,12 +526,7 @@ export class FikaSyncEngine implements SyncEngine {
     for (const [name, { access }] of this.#held) if (!wanted.has(name)) wanted.set(name, access);
     for (const name of this.#forbidden) wanted.delete(name);
     const keep = new Set([...this.#held.keys(), ...this.#pendingRooms]);
-    const { open, closed } = splitRooms(
-      wanted,
-      keep,
-      this.#month,
-      this.#options.maxOpenRooms ?? MAX_OPEN_ROOMS
-    );
+    const { open, closed } = splitRooms(wanted, keep, this.#month, this.#maxOpen);
     for (const [name, room] of this.#rooms) {
       const access = wanted.get(name);
       if (access === undefined || (!open.has(name) && !this.#catchUp.has(name))) {
@@ -541,7 +571,11 @@ export class FikaSyncEngine implements SyncEngine {
   #open(name: string, access: Access): RoomSync {
     const room = new RoomSync(name, access, this.#context);
     this.#rooms.set(name, room);
-    room.loaded.catch((err: unknown) => this.#failed(`opening ${name}`, err));
+    room.loaded.catch((err: unknown) => {
+      // A room closed while it was opening (no longer wanted, or its connection given to
+      // another) has nothing to report.
+      if (this.#rooms.get(name) === room) this.#failed(`opening ${name}`, err);
+    });
     if (name === orgRoom() && this.#options.onAccessChanged) {
       const listener = this.#options.onAccessChanged;
       void room.loaded.then(

@@ -16,10 +16,27 @@ import { parseRoomName, type Access } from '../model/rooms';
 import type { RoomSync } from './room-sync';
 
 /**
- * The most rooms one tab keeps connected at once, catching up included: three tabs stay within
- * Chromium's 255.
+ * The most rooms one tab keeps connected at once, catching up included; less when several tabs
+ * are open (`tabShare`).
  */
 export const MAX_OPEN_ROOMS = 80;
+
+/**
+ * The most rooms all tabs of this app keep connected together: within Chromium's 255 and
+ * Firefox's 200, with some left for other sites.
+ */
+export const BROWSER_OPEN_ROOMS = 180;
+/** The fewest rooms a tab keeps connected, however many tabs are open. */
+export const MIN_TAB_ROOMS = 20;
+
+/**
+ * A tab's share of the browser's connections when `tabs` tabs of this app are open (see
+ * tab-census.ts): all `MAX_OPEN_ROOMS` for one or two tabs, 60 each for three, 45 for four.
+ */
+export function tabShare(tabs: number): number {
+  const share = Math.floor(BROWSER_OPEN_ROOMS / Math.max(1, tabs));
+  return Math.max(MIN_TAB_ROOMS, Math.min(MAX_OPEN_ROOMS, share));
+}
 
 /** Of `max` connections, how many catch up with closed rooms at once (8 of 80). */
 export function catchUpSlots(max: number): number {
@@ -149,10 +166,16 @@ export interface CatchUpHost {
   failed(what: string, err: unknown): void;
 }
 
-/** Where the marks of the closed rooms' last catch-up are kept between starts. */
+/**
+ * Where the marks of the closed rooms' last catch-up are kept between starts; the device's, so
+ * shared by its tabs.
+ */
 export interface CaughtUpStore {
   load(): Promise<Record<string, string> | null>;
-  save(marks: Record<string, string>): Promise<void>;
+  /** Adds or replaces one room's mark, leaving the others as they are. */
+  keep(room: string, mark: string): Promise<void>;
+  /** Forgets the marks of every room but `rooms`. */
+  prune(rooms: string[]): Promise<void>;
 }
 
 export interface CatchUpOptions {
@@ -168,20 +191,22 @@ export interface CatchUpOptions {
  * The rooms kept closed, caught up now and then: asks the server which of them changed since
  * they were last caught up, and opens those (`catchUpSlots` at a time) until each has synced.
  * Rooms newly kept closed are caught up within a second; then every `intervalMs`. Offline,
- * nothing is asked; the first pass after the network is back comes at once. The marks are kept
- * (`store`) after each pass, so that a new start opens only the rooms that changed since; by
- * then each room's document is on the device (y-dexie stores each update as it arrives, and the
- * room's rows were written before it counted as synced).
+ * nothing is asked; the first pass after the network is back comes at once.
+ *
+ * Each room's mark is kept (`store`) as soon as it has caught up, so that a new start opens only
+ * the rooms that changed since; by then the room's document is on the device (y-dexie stores each
+ * update as it arrives, and the room's rows were written before it counted as synced). The store
+ * is the device's, shared by its tabs: a tab reads it again before each room, skipping a room
+ * another tab has caught up to the same mark, and skips for now a room another tab is catching
+ * up (a Web Lock per room), so that several tabs share the work rather than each doing all of it.
  */
 export class CatchUp {
   readonly #host: CatchUpHost;
   readonly #intervalMs: number;
-  readonly #max: number;
-  readonly #slots: number;
+  #max: number;
+  #slots: number;
   readonly #versions: (rooms: string[]) => Promise<RoomVersions>;
   readonly #store: CaughtUpStore | null;
-  /** The kept marks were read (at the first pass). */
-  #loaded = false;
   /** The rooms kept closed, most immediate first. */
   #closed = new Map<string, Access>();
   /** Closed rooms open now to catch up. */
@@ -195,6 +220,8 @@ export class CatchUp {
   /** A room was newly kept closed while a pass ran. */
   #grew = false;
   #stopped = false;
+  /** A room caught up in this pass (the kept marks are then pruned at its end). */
+  #caughtUpInPass = false;
 
   constructor(host: CatchUpHost, options: CatchUpOptions = {}) {
     this.#host = host;
@@ -203,6 +230,12 @@ export class CatchUp {
     this.#slots = catchUpSlots(this.#max);
     this.#versions = options.versions ?? fetchVersions;
     this.#store = options.store ?? null;
+  }
+
+  /** A new most rooms open at once (the engine's share changed with the tabs open). */
+  setMax(max: number): void {
+    this.#max = max;
+    this.#slots = catchUpSlots(max);
   }
 
   /** Whether the room is open to catch up now. */
@@ -250,18 +283,18 @@ export class CatchUp {
     this.#grew = false;
     try {
       if (this.#host.online()) {
-        await this.#load();
         const names = [...this.#closed.keys()];
         const versions = await this.#versions(names);
+        await this.#takeKept(versions);
         const due = names.filter((n) => versions[n] !== undefined && versions[n] !== this.#caughtUp.get(n));
         const worker = async () => {
           for (let name = due.shift(); name !== undefined && !this.#stopped; name = due.shift()) {
             await this.#room(name, versions[name]!);
           }
         };
-        const before = due.length;
+        this.#caughtUpInPass = false;
         await Promise.all(Array.from({ length: this.#slots }, worker));
-        if (before > 0) await this.#store?.save(Object.fromEntries(this.#caughtUp));
+        if (this.#caughtUpInPass) await this.#prune();
       }
     } catch (err) {
       if (!(err instanceof ApiFailure && err.error === 'offline')) this.#host.failed('catching up', err);
@@ -271,31 +304,67 @@ export class CatchUp {
     }
   }
 
-  /** Takes the kept marks of the rooms closed now, once. */
-  async #load(): Promise<void> {
-    if (this.#loaded || !this.#store) return;
-    this.#loaded = true;
-    const kept = (await this.#store.load()) ?? {};
-    for (const [name, mark] of Object.entries(kept)) {
-      if (this.#closed.has(name) && !this.#caughtUp.has(name)) this.#caughtUp.set(name, mark);
+  /**
+   * Takes the kept marks (this tab's or another's) that are the rooms' marks now: those rooms
+   * are on the device as they are on the server. True when `name`'s was.
+   */
+  async #takeKept(versions: RoomVersions, name?: string): Promise<boolean> {
+    const kept = this.#store ? await this.#store.load() : null;
+    if (!kept) return false;
+    for (const room of name === undefined ? this.#closed.keys() : [name]) {
+      const mark = kept[room];
+      if (mark !== undefined && mark === versions[room]) this.#caughtUp.set(room, mark);
     }
+    return name !== undefined && this.#caughtUp.get(name) === versions[name];
+  }
+
+  /**
+   * Forgets the kept marks of rooms no longer kept closed (all tabs of a person want the same
+   * rooms, so another tab's are among them).
+   */
+  async #prune(): Promise<void> {
+    await this.#store?.prune([...this.#closed.keys()]);
   }
 
   /**
    * Opens a closed room until it has synced, then lets it go. Not while all connections are in
    * use (rooms held open took the ones left for catching up): it waits for the next pass then.
+   * Nor when another tab caught it up to this mark meanwhile, or is catching it up now.
    */
   async #room(name: string, version: string): Promise<void> {
     const access = this.#closed.get(name);
     if (access === undefined || this.#stopped || this.#host.openCount() >= this.#max) return;
-    this.#active.add(name);
-    try {
-      const room = this.#host.open(name, access);
-      const open = () => this.#host.isOpen(room) && this.#host.online();
-      if (await syncedWithin(room, open, ROOM_TIMEOUT_MS)) this.#caughtUp.set(name, version);
-    } finally {
-      this.#active.delete(name);
-      if (!this.#stopped) this.#host.done();
-    }
+    if (await this.#takeKept({ [name]: version }, name)) return;
+    await withRoomLock(name, async () => {
+      // The tab that held the lock may have just caught it up.
+      if (this.#stopped || (await this.#takeKept({ [name]: version }, name))) return;
+      if (this.#host.openCount() >= this.#max) return;
+      this.#active.add(name);
+      try {
+        const room = this.#host.open(name, access);
+        const open = () => this.#host.isOpen(room) && this.#host.online();
+        if (await syncedWithin(room, open, ROOM_TIMEOUT_MS)) {
+          this.#caughtUp.set(name, version);
+          this.#caughtUpInPass = true;
+          // Kept before the lock is let go: a tab that takes it next finds the room caught up.
+          await this.#store?.keep(name, version);
+        }
+      } finally {
+        this.#active.delete(name);
+        if (!this.#stopped) this.#host.done();
+      }
+    });
   }
+}
+
+/**
+ * Runs `fn` holding this device's lock for catching up `room`, or does nothing when another tab
+ * holds it. Where Web Locks are missing, just runs `fn`.
+ */
+async function withRoomLock(room: string, fn: () => Promise<void>): Promise<void> {
+  const locks = typeof navigator === 'undefined' ? undefined : navigator.locks;
+  if (!locks) return fn();
+  await locks.request(`fika-catch-up:${room}`, { ifAvailable: true }, async (lock) => {
+    if (lock) await fn();
+  });
 }
