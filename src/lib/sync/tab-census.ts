@@ -9,7 +9,8 @@
  * A tab that starts or stops says so on a BroadcastChannel, and the others count again; they
  * also count every `RECOUNT_MS`, for tabs that ended without a word.
  *
- * Where Web Locks are missing (an old browser, or outside a browser), the count stays 1.
+ * Where Web Locks are missing (an old browser, a page served over plain HTTP other than from
+ * localhost, or outside a browser), the count stays 1.
  */
 
 /** The prefix of every tab's lock name. */
@@ -34,7 +35,9 @@ export class TabCensus {
     this.#onChange = onChange;
     const locks = typeof navigator === 'undefined' ? undefined : navigator.locks;
     if (!locks) return;
-    const name = `${LOCK_PREFIX}${crypto.randomUUID()}`;
+    // Unique among this browser's tabs; not a secret (and `crypto.randomUUID` needs a secure
+    // context, as Web Locks do, but a plain id costs nothing to be sure).
+    const name = `${LOCK_PREFIX}${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}`;
     const held = new Promise<void>((resolve) => (this.#release = resolve));
     void locks
       .request(name, () => {
