@@ -142,7 +142,7 @@ export interface SyncEngineOptions {
   personal?: boolean;
   /**
    * The most rooms kept connected at once; by default `MAX_OPEN_ROOMS`, less while other tabs
-   * of the app are open (`tabShare`).
+   * of the app are open (`tabShare`; `CatchUp.max` holds the limit in force).
    */
   maxOpenRooms?: number;
   /** How often rooms kept closed are caught up (every 30 s by default). */
@@ -217,8 +217,6 @@ export class FikaSyncEngine implements SyncEngine {
   readonly #ticker: ReturnType<typeof setInterval>;
   #compressTimer: ReturnType<typeof setTimeout> | null = null;
   readonly #catchUp: CatchUp;
-  /** The most rooms kept open now (see `SyncEngineOptions.maxOpenRooms`). */
-  #maxOpen: number;
   readonly #census: TabCensus | null = null;
 
   constructor(options: SyncEngineOptions, lastSyncedAt: number | null) {
@@ -265,7 +263,6 @@ export class FikaSyncEngine implements SyncEngine {
       window.addEventListener('online', this.#onOnline);
       window.addEventListener('offline', this.#onOffline);
     }
-    this.#maxOpen = options.maxOpenRooms ?? MAX_OPEN_ROOMS;
     this.#catchUp = new CatchUp(
       {
         open: (name, access) => this.#rooms.get(name) ?? this.#open(name, access),
@@ -276,31 +273,23 @@ export class FikaSyncEngine implements SyncEngine {
         failed: (what, err) => this.#failed(what, err)
       },
       {
-        maxOpenRooms: this.#maxOpen,
+        maxOpenRooms: options.maxOpenRooms ?? MAX_OPEN_ROOMS,
         intervalMs: options.catchUpMs,
         versions: options.versions,
         store: {
           load: () => getMeta(this.#db, 'rooms.caughtUp'),
-          // Each a transaction of its own: the tabs of the device change the marks in turn.
-          keep: (room, mark) =>
-            this.#db.transaction('rw', this.#db.meta, async () => {
-              const marks = (await getMeta(this.#db, 'rooms.caughtUp')) ?? {};
-              await setMeta(this.#db, 'rooms.caughtUp', { ...marks, [room]: mark });
-            }),
+          keep: (room, mark) => this.#changeMarks((marks) => ({ ...marks, [room]: mark })),
           prune: (rooms) =>
-            this.#db.transaction('rw', this.#db.meta, async () => {
-              const marks = (await getMeta(this.#db, 'rooms.caughtUp')) ?? {};
-              const kept = Object.fromEntries(rooms.flatMap((r) => (r in marks ? [[r, marks[r]!]] : [])));
-              await setMeta(this.#db, 'rooms.caughtUp', kept);
-            })
+            this.#changeMarks((marks) =>
+              Object.fromEntries(rooms.flatMap((r) => (r in marks ? [[r, marks[r]!]] : [])))
+            )
         }
       }
     );
     if (options.maxOpenRooms === undefined) {
       this.#census = new TabCensus((tabs) => {
         if (this.#stopped) return;
-        this.#maxOpen = tabShare(tabs);
-        this.#catchUp.setMax(this.#maxOpen);
+        this.#catchUp.setMax(tabShare(tabs));
         this.#apply();
       });
     }
@@ -504,6 +493,16 @@ export class FikaSyncEngine implements SyncEngine {
     this.#ydb.close();
   }
 
+  /**
+   * Changes the kept catch-up marks in a transaction of their own: the device's tabs share them,
+   * and change them in turn.
+   */
+  #changeMarks(change: (marks: Record<string, string>) => Record<string, string>): Promise<void> {
+    return this.#db.transaction('rw', this.#db.meta, async () => {
+      await setMeta(this.#db, 'rooms.caughtUp', change((await getMeta(this.#db, 'rooms.caughtUp')) ?? {}));
+    });
+  }
+
   /** Merges the stored updates of every room now and then, keeping documents' history. */
   #scheduleCompress(delay: number): void {
     this.#compressTimer = setTimeout(() => {
@@ -526,7 +525,7 @@ export class FikaSyncEngine implements SyncEngine {
     for (const [name, { access }] of this.#held) if (!wanted.has(name)) wanted.set(name, access);
     for (const name of this.#forbidden) wanted.delete(name);
     const keep = new Set([...this.#held.keys(), ...this.#pendingRooms]);
-    const { open, closed } = splitRooms(wanted, keep, this.#month, this.#maxOpen);
+    const { open, closed } = splitRooms(wanted, keep, this.#month, this.#catchUp.max);
     for (const [name, room] of this.#rooms) {
       const access = wanted.get(name);
       if (access === undefined || (!open.has(name) && !this.#catchUp.has(name))) {

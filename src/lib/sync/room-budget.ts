@@ -232,6 +232,11 @@ export class CatchUp {
     this.#store = options.store ?? null;
   }
 
+  /** The most rooms the engine keeps open now. */
+  get max(): number {
+    return this.#max;
+  }
+
   /** A new most rooms open at once (the engine's share changed with the tabs open). */
   setMax(max: number): void {
     this.#max = max;
@@ -306,16 +311,21 @@ export class CatchUp {
 
   /**
    * Takes the kept marks (this tab's or another's) that are the rooms' marks now: those rooms
-   * are on the device as they are on the server. True when `name`'s was.
+   * are on the device as they are on the server.
    */
-  async #takeKept(versions: RoomVersions, name?: string): Promise<boolean> {
-    const kept = this.#store ? await this.#store.load() : null;
-    if (!kept) return false;
-    for (const room of name === undefined ? this.#closed.keys() : [name]) {
-      const mark = kept[room];
-      if (mark !== undefined && mark === versions[room]) this.#caughtUp.set(room, mark);
+  async #takeKept(versions: RoomVersions): Promise<void> {
+    const kept = (await this.#store?.load()) ?? {};
+    for (const name of this.#closed.keys()) {
+      const mark = kept[name];
+      if (mark !== undefined && mark === versions[name]) this.#caughtUp.set(name, mark);
     }
-    return name !== undefined && this.#caughtUp.get(name) === versions[name];
+  }
+
+  /** Whether the room's kept mark is `version` (another tab may have caught it up meanwhile). */
+  async #keptAt(name: string, version: string): Promise<boolean> {
+    if ((await this.#store?.load())?.[name] !== version) return false;
+    this.#caughtUp.set(name, version);
+    return true;
   }
 
   /**
@@ -333,11 +343,9 @@ export class CatchUp {
    */
   async #room(name: string, version: string): Promise<void> {
     const access = this.#closed.get(name);
-    if (access === undefined || this.#stopped || this.#host.openCount() >= this.#max) return;
-    if (await this.#takeKept({ [name]: version }, name)) return;
+    if (access === undefined || this.#stopped) return;
     await withRoomLock(name, async () => {
-      // The tab that held the lock may have just caught it up.
-      if (this.#stopped || (await this.#takeKept({ [name]: version }, name))) return;
+      if (this.#stopped || (await this.#keptAt(name, version))) return;
       if (this.#host.openCount() >= this.#max) return;
       this.#active.add(name);
       try {

@@ -42,7 +42,7 @@ export class TabCensus {
     void locks
       .request(name, () => {
         if (this.#stopped) return;
-        this.#announce();
+        this.#channel?.postMessage('started');
         void this.#count();
         return held;
       })
@@ -56,11 +56,6 @@ export class TabCensus {
     }
     this.#timer = setInterval(() => void this.#count(), RECOUNT_MS);
     if (typeof window !== 'undefined') window.addEventListener('pagehide', this.#onPageHide);
-  }
-
-  /** The tabs counted last (at least this one). */
-  get tabs(): number {
-    return this.#tabs;
   }
 
   stop(): void {
@@ -80,10 +75,6 @@ export class TabCensus {
   #onPageHide = (): void => {
     this.#channel?.postMessage('stopped');
   };
-
-  #announce(): void {
-    this.#channel?.postMessage('started');
-  }
 
   #countLater(ms: number): void {
     const timer = setTimeout(() => {
