@@ -15,6 +15,9 @@
  * (`PRAGMA integrity_check`; every listed image is looked for, and one the data directory itself
  * lacks is reported rather than stopping every backup from then on), so an interrupted backup is
  * never taken for a whole one.
+ *
+ * `--keep <n>` makes the command fit a schedule (cron, a systemd timer): once a backup is made,
+ * only the newest n complete backups in the directory stay (`pruneBackups`).
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -47,12 +50,67 @@ export function backupName(at: Date): string {
   return `fika-backup-${at.toISOString().slice(0, 19).replace(/:/g, '-')}Z`;
 }
 
+/** Added to a backup's name while it is being made. */
+const PARTIAL = '.partial';
+/** A complete backup's directory name (`backupName`). */
+const BACKUP_NAME = /^fika-backup-\d{4}-\d\d-\d\dT\d\d-\d\d-\d\dZ$/;
+
+/** The `--keep` count: a whole number of at least 1, or a `BackupError` saying so. */
+export function parseKeep(value: string | undefined): number {
+  const keep = value !== undefined && /^\d+$/.test(value) ? Number(value) : NaN;
+  if (!Number.isSafeInteger(keep) || keep < 1) {
+    throw new BackupError(`--keep needs a whole number of backups, at least 1 (got ${value ?? 'nothing'}).`);
+  }
+  return keep;
+}
+
+/** A backup left half-made this long before the current one was interrupted: none takes a day. */
+const STALE_PARTIAL_MS = 24 * 60 * 60 * 1000;
+
+/**
+ * After the backup `current` (made at `at`) was made: removes all but the newest `keep` complete
+ * backups under `targetParent`, `current` always among those kept (even if the clock went back
+ * and older names sort after it), and what interrupted backups left more than a day before it.
+ * Anything else there is left alone: other files, and a backup still being made. The names sort
+ * by time. Returns the directories removed.
+ */
+export function pruneBackups(
+  targetParent: string,
+  keep: number,
+  current: { dir: string; at: Date }
+): string[] {
+  const parent = path.resolve(targetParent);
+  const currentName = path.basename(current.dir);
+  const complete: string[] = [];
+  const stale: string[] = [];
+  for (const entry of fs.readdirSync(parent, { withFileTypes: true })) {
+    if (!entry.isDirectory()) continue;
+    if (BACKUP_NAME.test(entry.name)) {
+      if (entry.name !== currentName) complete.push(entry.name);
+    } else if (entry.name.endsWith(PARTIAL) && BACKUP_NAME.test(entry.name.slice(0, -PARTIAL.length))) {
+      if (timeOf(entry.name) < current.at.getTime() - STALE_PARTIAL_MS) stale.push(entry.name);
+    }
+  }
+  complete.sort();
+  const removed = [...complete.slice(0, Math.max(0, complete.length - (keep - 1))), ...stale].map((name) =>
+    path.join(parent, name)
+  );
+  for (const dir of removed) fs.rmSync(dir, { recursive: true, force: true });
+  return removed;
+}
+
+/** When the backup named `name` (`backupName`, with or without `.partial`) was begun. */
+function timeOf(name: string): number {
+  const [, date, hours, minutes, seconds] = /^fika-backup-(.{10})T(\d\d)-(\d\d)-(\d\d)Z/.exec(name)!;
+  return Date.parse(`${date}T${hours}:${minutes}:${seconds}Z`);
+}
+
 /** Copies `dataDir` into a new directory under `targetParent`; see the module comment. */
 export function backupDataDir(dataDir: string, targetParent: string, at = new Date()): BackupSummary {
   const source = path.join(dataDir, DATABASE_FILE);
   if (!fs.existsSync(source)) throw new BackupError(`There is no Fika database in ${dataDir}.`);
   const final = path.join(path.resolve(targetParent), backupName(at));
-  const partial = `${final}.partial`;
+  const partial = `${final}${PARTIAL}`;
   if (fs.existsSync(final)) throw new BackupError(`${final} already exists.`);
   if (isInside(final, dataDir)) throw new BackupError('The backup must not go inside the data directory.');
   fs.rmSync(partial, { recursive: true, force: true });

@@ -1,13 +1,14 @@
 /**
  * Start-up: `npm start` (or `npm run demo` for the seeded demo organisation on its own data dir);
- * `npm run backup -- <dir>` copies the data dir into a new directory under `<dir>` and exits.
+ * `npm run backup -- <dir> [--keep <n>]` copies the data dir into a new directory under `<dir>`
+ * (keeping only the newest n there) and exits.
  */
 import { ConfigError, loadConfig } from './config';
 import { createLogger } from './logger';
 import { createServer } from './server';
 import { DEMO_PASSWORD, DEMO_SIGN_INS, seedDemo, wipeDemoData } from './demo';
 import { seedDemoContent } from './demo-content';
-import { BackupError, backupDataDir } from './backup';
+import { BackupError, backupDataDir, parseKeep, pruneBackups } from './backup';
 import { DataDirInUseError, lockDataDir, type DataDirLock } from './data-lock';
 import { DatabaseError } from './db';
 
@@ -21,7 +22,7 @@ async function main(): Promise<void> {
     throw err;
   }
   const backupAt = process.argv.indexOf('--backup');
-  if (backupAt >= 0) return backup(config.dataDir, process.argv[backupAt + 1]);
+  if (backupAt >= 0) return backup(config.dataDir, process.argv.slice(backupAt + 1));
   const log = createLogger(config.logLevel);
   // Taken first: a second demo must not wipe the directory of one that is running.
   const dataLock = takeDataDir(config.dataDir);
@@ -96,14 +97,25 @@ function startFailed(err: unknown, port: number): never {
   throw err;
 }
 
-/** `--backup <dir>`: one backup of the data dir, a summary on stdout, exit code 2 when refused. */
-function backup(dataDir: string, target: string | undefined): void {
-  if (!target || target.startsWith('--')) {
-    console.error('Usage: npm run backup -- <directory for backups>');
+/**
+ * `--backup <dir> [--keep <n>]`: one backup of the data dir, then (with `--keep`) only the newest
+ * n backups in `<dir>` kept; a summary on stdout, exit code 2 when refused.
+ */
+function backup(dataDir: string, args: string[]): void {
+  const [target, ...rest] = args;
+  const usage = 'Usage: npm run backup -- <directory for backups> [--keep <number of backups to keep>]';
+  if (
+    !target ||
+    target.startsWith('--') ||
+    (rest.length > 0 && (rest.length !== 2 || rest[0] !== '--keep'))
+  ) {
+    console.error(usage);
     process.exit(2);
   }
   try {
-    const done = backupDataDir(dataDir, target);
+    const keep = rest.length > 0 ? parseKeep(rest[1]) : null;
+    const at = new Date();
+    const done = backupDataDir(dataDir, target, at);
     const mib = (done.bytes / 1024 / 1024).toFixed(1);
     process.stdout.write(
       `Backup of ${dataDir} written to ${done.dir} (${mib} MiB): ${done.users} people, ` +
@@ -114,6 +126,14 @@ function backup(dataDir: string, target: string | undefined): void {
       console.error(
         `Warning: ${done.missingImages.length} images are listed but missing or incomplete in ${dataDir} ` +
           `itself, so not in the backup either: ${done.missingImages.join(', ')}`
+      );
+    }
+    if (keep !== null) {
+      const removed = pruneBackups(target, keep, { dir: done.dir, at });
+      process.stdout.write(
+        removed.length === 0
+          ? `Nothing older removed (keeping the newest ${keep}).\n`
+          : `Removed, keeping the newest ${keep}: ${removed.join(', ')}\n`
       );
     }
   } catch (err) {

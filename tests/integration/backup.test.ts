@@ -8,7 +8,13 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
-import { BackupError, backupDataDir, backupName } from '../../sync-server/src/backup';
+import {
+  BackupError,
+  backupDataDir,
+  backupName,
+  parseKeep,
+  pruneBackups
+} from '../../sync-server/src/backup';
 import { DATABASE_FILE } from '../../sync-server/src/db';
 import { allowWriters, defaultRules } from '../../src/lib/model/validation';
 import { makePng } from '../support/images';
@@ -141,5 +147,83 @@ describe('backup of the data directory', () => {
       `No backup made: ${path.join(broken, DATABASE_FILE)} is not a database Fika can read (file is not a database).`
     );
     expect(fs.readdirSync(target).sort()).toEqual(listed);
+  });
+
+  it('keeps only the newest backups with --keep, and leaves everything else in the directory alone', async () => {
+    const s = await scope.server();
+    const target = backupsDir();
+    const older = ['2026-11-20T02-00-00Z', '2026-11-21T02-00-00Z', '2026-11-22T02-00-00Z'];
+    for (const time of older) fs.mkdirSync(path.join(target, `fika-backup-${time}`));
+    // Left by a backup interrupted days ago, and one perhaps still being made.
+    fs.mkdirSync(path.join(target, 'fika-backup-2026-11-19T02-00-00Z.partial'));
+    fs.mkdirSync(path.join(target, 'fika-backup-2026-11-22T23-00-00Z.partial'));
+    fs.mkdirSync(path.join(target, 'notes'));
+    fs.writeFileSync(path.join(target, 'fika-backup-2026-11-01T02-00-00Z'), 'a file, not a backup');
+
+    const at = new Date('2026-11-23T02:00:00Z');
+    const made = backupDataDir(s.config.dataDir, target, at);
+    const removed = pruneBackups(target, 2, { dir: made.dir, at });
+    expect(removed.map((dir) => path.basename(dir)).sort()).toEqual([
+      'fika-backup-2026-11-19T02-00-00Z.partial',
+      'fika-backup-2026-11-20T02-00-00Z',
+      'fika-backup-2026-11-21T02-00-00Z'
+    ]);
+    expect(fs.readdirSync(target).sort()).toEqual([
+      'fika-backup-2026-11-01T02-00-00Z',
+      'fika-backup-2026-11-22T02-00-00Z',
+      'fika-backup-2026-11-22T23-00-00Z.partial',
+      'fika-backup-2026-11-23T02-00-00Z',
+      'notes'
+    ]);
+
+    // A clock set back: the backup just made is kept although its name sorts first.
+    const early = new Date('2026-11-10T02:00:00Z');
+    const behind = backupDataDir(s.config.dataDir, target, early);
+    pruneBackups(target, 1, { dir: behind.dir, at: early });
+    expect(fs.readdirSync(target).sort()).toEqual([
+      'fika-backup-2026-11-01T02-00-00Z',
+      'fika-backup-2026-11-10T02-00-00Z',
+      'fika-backup-2026-11-22T23-00-00Z.partial',
+      'notes'
+    ]);
+
+    for (const bad of ['0', '-1', '2.5', 'seven', '', undefined])
+      expect(() => parseKeep(bad)).toThrow(BackupError);
+    expect(parseKeep('14')).toBe(14);
+  });
+
+  it('keeps the newest backups from the command line, and refuses a bad --keep before making one', async () => {
+    const s = await scope.server();
+    const target = backupsDir();
+    const run = (...args: string[]) =>
+      spawnSync(process.execPath, ['--import', 'tsx', 'sync-server/src/index.ts', '--backup', ...args], {
+        cwd: root,
+        env: { ...process.env, FIKA_DATA_DIR: s.config.dataDir },
+        encoding: 'utf8'
+      });
+    for (const args of [
+      ['--keep'],
+      ['--keep', '0'],
+      ['--keep', 'all'],
+      ['--keep', '2', '--extra'],
+      ['--kept', '2']
+    ]) {
+      const refused = run(target, ...args);
+      expect(refused.status, args.join(' ')).toBe(2);
+      expect(refused.stderr).toMatch(/Usage: npm run backup|--keep needs a whole number/);
+    }
+    expect(fs.readdirSync(target)).toEqual([]);
+
+    fs.mkdirSync(path.join(target, 'fika-backup-2020-01-01T00-00-00Z'));
+    fs.mkdirSync(path.join(target, 'fika-backup-2020-01-02T00-00-00Z'));
+    const done = run(target, '--keep', '2');
+    expect(done.status, done.stderr).toBe(0);
+    expect(done.stdout).toContain(
+      `Removed, keeping the newest 2: ${path.join(target, 'fika-backup-2020-01-01T00-00-00Z')}`
+    );
+    const left = fs.readdirSync(target).sort();
+    expect(left).toHaveLength(2);
+    expect(left[0]).toBe('fika-backup-2020-01-02T00-00-00Z');
+    expect(fs.existsSync(path.join(target, left[1]!, DATABASE_FILE))).toBe(true);
   });
 });
