@@ -11,19 +11,20 @@
  * web page) is parsed into it, so headings, lists, tables and marks survive while scripts,
  * styles, event handlers and unknown elements are dropped; links keep only http(s) and mailto
  * addresses, images only http(s) ones (see urls.ts), also when a crafted document arrives from
- * another device.
+ * another device. Attributes that reach a style, a class or a table's layout are checked too
+ * (safe-nodes.ts).
  */
 import { Editor, Node, mergeAttributes } from '@tiptap/core';
 import StarterKit from '@tiptap/starter-kit';
 import Collaboration from '@tiptap/extension-collaboration';
 import CollaborationCaret from '@tiptap/extension-collaboration-caret';
 import { TaskItem, TaskList } from '@tiptap/extension-list';
-import { TableKit } from '@tiptap/extension-table';
 import Image from '@tiptap/extension-image';
 import { Placeholder } from '@tiptap/extensions';
 import type * as Y from 'yjs';
 import type { Awareness } from 'y-protocols/awareness';
 import { isSafeImage, isSafeLink } from './urls';
+import { LINK_REL, SafeCodeBlock, SafeLink, safeTableExtensions } from './safe-nodes';
 
 export type CalloutTone = 'info' | 'warning';
 export const CALLOUT_TONES: readonly CalloutTone[] = ['info', 'warning'];
@@ -122,19 +123,23 @@ export function createEditor(options: DocEditorOptions): Editor {
       StarterKit.configure({
         // Collaboration brings Yjs's undo manager instead.
         undoRedo: false,
-        link: {
-          openOnClick: !options.editable,
-          autolink: true,
-          protocols: ['mailto'],
-          defaultProtocol: 'https',
-          isAllowedUri: (url) => isSafeLink(url),
-          shouldAutoLink: (url) => isSafeLink(url) || isSafeLink(`https://${url}`),
-          HTMLAttributes: { rel: 'noopener noreferrer nofollow', target: null }
-        }
+        // Their safe versions below.
+        link: false,
+        codeBlock: false
       }),
+      SafeLink.configure({
+        openOnClick: !options.editable,
+        autolink: true,
+        protocols: ['mailto'],
+        defaultProtocol: 'https',
+        isAllowedUri: (url) => isSafeLink(url),
+        shouldAutoLink: (url) => isSafeLink(url) || isSafeLink(`https://${url}`),
+        HTMLAttributes: { rel: LINK_REL, target: null }
+      }),
+      SafeCodeBlock,
       TaskList,
       TaskItem.configure({ nested: true }),
-      TableKit.configure({ table: { resizable: false } }),
+      ...safeTableExtensions,
       SafeImage,
       Callout,
       Placeholder.configure({ placeholder: options.placeholder }),
