@@ -11,7 +11,11 @@
  *   right origin or parent): Yjs takes that one to be integrated already, and fails half-way
  *   through applying the update.
  * - a struct or deletion ending past 2^53 − 1: Yjs counts clocks in plain numbers, and beyond
- *   that their sums are no longer exact, so later items could no longer be told apart.
+ *   that their sums are no longer exact, so later items could no longer be told apart;
+ * - a client's structs in more than one block, or not one right after the other within its block:
+ *   `Y.decodeUpdate` yields every block, but `Y.applyUpdate` keeps only the last block of each
+ *   client, so the rules would judge one change and the room would take another (a writer's own
+ *   reaction judged, someone else's post changed).
  * Such an update is refused before it touches the room, like any other malformed message, in
  * every room: also in those whose rule lets writers do anything (a person's own room).
  */
@@ -21,8 +25,17 @@ type Decoded = ReturnType<typeof Y.decodeUpdate>;
 
 /** Why the update cannot have come from a Yjs client, or null when its shape is sound. */
 export function updateFault(decoded: Decoded): string | null {
+  const blocks = new Set<number>();
+  let block = -1;
+  let next = 0;
   for (const struct of decoded.structs) {
     const { client, clock } = struct.id;
+    if (client !== block) {
+      if (blocks.has(client)) return `client ${client} in two blocks`;
+      blocks.add(client);
+      block = client;
+    } else if (clock !== next) return `struct out of order ${client}:${clock}`;
+    next = clock + struct.length;
     if (!(struct.length > 0)) return `empty struct ${client}:${clock}`;
     if (!(clock + struct.length <= Number.MAX_SAFE_INTEGER))
       return `struct past the last clock ${client}:${clock}`;

@@ -4,6 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
+import * as encoding from 'lib0/encoding';
 import { holdsNothingNew, newPart, updateFault } from '../../sync-server/src/update-shape';
 import { damage, random } from '../support/damage';
 
@@ -149,6 +150,47 @@ describe('update shape', () => {
     expect(updateFault(decoded)).toBe('empty deletion 7:1');
     deletion.len = Number.MAX_SAFE_INTEGER;
     expect(updateFault(decoded)).toBe('deletion past the last clock 7:1');
+  });
+
+  it('refuses a client named in two blocks, which Yjs would apply only the last of', () => {
+    // Yjs writes each client's structs in one block. A crafted update may name a client twice:
+    // `Y.decodeUpdate` (what the rules judge) yields both blocks, `Y.applyUpdate` keeps the last.
+    const blocks = (list: Array<[number, Y.Item]>): Uint8Array => {
+      const encoder = new Y.UpdateEncoderV1();
+      encoding.writeVarUint(encoder.restEncoder, list.length);
+      for (const [client, item] of list) {
+        encoding.writeVarUint(encoder.restEncoder, 1);
+        encoder.writeClient(client);
+        encoding.writeVarUint(encoder.restEncoder, item.id.clock);
+        item.write(encoder, 0);
+      }
+      encoding.writeVarUint(encoder.restEncoder, 0);
+      return encoder.toUint8Array();
+    };
+    const item = (client: number, root: string, key: string | null, content: Y.AbstractContent) =>
+      new Y.Item(Y.createID(client, 0), null, null, null, null, root, key, content);
+    const own = item(4242, 'm', 'mine', new Y.ContentAny([1, 2, 3]));
+    const other = item(4242, 't', null, new Y.ContentString('x'));
+    const between = item(99, 'm', 'theirs', new Y.ContentAny([4]));
+
+    const twice = blocks([
+      [4242, own],
+      [4242, other]
+    ]);
+    expect(Y.decodeUpdate(twice).structs).toHaveLength(2);
+    // What the room would take is only the second block.
+    const applied = new Y.Doc();
+    Y.applyUpdate(applied, twice);
+    expect([applied.getMap('m').size, applied.getText('t').toString()]).toEqual([0, 'x']);
+    expect(updateFault(Y.decodeUpdate(twice))).toBe('struct out of order 4242:0');
+
+    const apart = blocks([
+      [4242, own],
+      [99, between],
+      [4242, other]
+    ]);
+    expect(updateFault(Y.decodeUpdate(apart))).toBe('client 4242 in two blocks');
+    expect(updateFault(Y.decodeUpdate(blocks([[4242, own]])))).toBeNull();
   });
 
   it('lets through only damaged updates that still apply, read back and load as they were', () => {
