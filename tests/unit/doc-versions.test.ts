@@ -4,6 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
+import * as encoding from 'lib0/encoding';
 import { body, readMeta, setMeta } from '../../src/lib/model/doc-room';
 import {
   needsConfirmation,
@@ -288,6 +289,43 @@ describe('the document room rule', () => {
     });
     const removal = changeOf(fresh, () => fresh.getMap('confirmations').delete('sara'));
     expect(send(server, removal)).toMatchObject({ ok: false, error: 'server-only' });
+  });
+
+  it('places a change that starts inside what the server has where Yjs applies it', () => {
+    const { server, device } = setUp();
+    expect(
+      send(
+        server,
+        changeOf(device, () => setMeta(device, { title: 'Rutiner' }, 'erik', 1))
+      )
+    ).toEqual({ ok: true });
+    // The server's last change is Sara's confirmation. A struct of the server's own client that
+    // starts at that change, with its origin in the metadata: Yjs applies only its new part, and
+    // places it right after the confirmation, so it would overwrite it.
+    const serverClient = server.clientID;
+    const confirmation = Y.getState(server.store, serverClient) - 1;
+    const title = (server.getMap('meta') as unknown as { _map: Map<string, Y.Item> })._map
+      .values()
+      .next().value!;
+    const crafted = new Y.Item(
+      Y.createID(serverClient, confirmation),
+      null,
+      title.lastId,
+      null,
+      null,
+      null,
+      null,
+      new Y.ContentAny(['overlap', { versionId: 'forged', at: 9 }])
+    );
+    const encoder = new Y.UpdateEncoderV1();
+    encoding.writeVarUint(encoder.restEncoder, 1);
+    encoding.writeVarUint(encoder.restEncoder, 1);
+    encoder.writeClient(serverClient);
+    encoding.writeVarUint(encoder.restEncoder, confirmation);
+    crafted.write(encoder, 0);
+    encoding.writeVarUint(encoder.restEncoder, 0);
+    expect(send(server, encoder.toUint8Array())).toMatchObject({ ok: false, error: 'server-only' });
+    expect(server.getMap('confirmations').toJSON()).toEqual({ sara: { versionId: 'v', at: 1 } });
   });
 
   it('refuses removing a version or adding one without a snapshot', () => {

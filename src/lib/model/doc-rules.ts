@@ -151,7 +151,11 @@ class DocRoomCheck {
         result = { root: parent, direct: true };
         break;
       }
-      const neighbour = item.origin ?? item.rightOrigin;
+      // A struct that starts inside what the server has is applied from there on, placed right
+      // after its own part the server has (Yjs's offset), whatever its origin says.
+      const offset = Y.getState(this.store, item.id.client) - item.id.clock;
+      const origin = offset > 0 ? Y.createID(item.id.client, item.id.clock + offset - 1) : item.origin;
+      const neighbour = origin ?? item.rightOrigin;
       const ref = neighbour ?? (parent instanceof Y.ID ? parent : null);
       if (!ref) stop('gap', 'The update holds a change without a place.');
       const found = this.find(ref!) ?? stop('gap', 'The update depends on changes the server does not have.');
