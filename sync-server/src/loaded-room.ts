@@ -114,13 +114,18 @@ export class LoadedRoom {
     return new Y.Doc({ gc: this.room.kind !== 'doc', guid: this.name });
   }
 
-  /** Removes the states of clients not heard from for the protocol's 30 s (a dropped client). */
+  /**
+   * Removes the states of clients not heard from for the protocol's 30 s (a dropped client), and
+   * the record Yjs keeps of a client whose state went as long ago: it only orders messages that
+   * could still be on their way, and every page load is a new client, so in a room that stays
+   * loaded for weeks the records would otherwise pile up.
+   */
   expireAwareness(now: number): void {
     const remove: number[] = [];
     for (const [client, meta] of this.awareness.meta) {
-      if (this.awareness.states.has(client) && now - meta.lastUpdated >= awarenessProtocol.outdatedTimeout) {
-        remove.push(client);
-      }
+      if (now - meta.lastUpdated < awarenessProtocol.outdatedTimeout) continue;
+      if (this.awareness.states.has(client)) remove.push(client);
+      else this.awareness.meta.delete(client);
     }
     if (remove.length > 0) awarenessProtocol.removeAwarenessStates(this.awareness, remove, 'timeout');
   }

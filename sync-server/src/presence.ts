@@ -48,6 +48,9 @@ export function ownPresence(
     // scan of the room's connections below, which would otherwise run for every echoed entry.
     const known = room.awareness.meta.get(entry.clientID);
     if (entry.state !== null && known !== undefined && entry.clock <= known.clock) continue;
+    // Removing a state the room does not hold removes nothing, and Yjs would still keep a record
+    // of the client for it: a stream of removals for made-up ids would grow the room without end.
+    if (entry.state === null && !room.awareness.states.has(entry.clientID)) continue;
     if (peer.awarenessIds?.includes(entry.clientID)) own.push(entry);
     else if (!heldByOthers(room, peer, entry.clientID)) {
       own.push(entry);

@@ -143,6 +143,40 @@ describe('sync between stock clients', () => {
     await waitFor(() => seenByB() === undefined, 3000, 'presence gone with its last connection');
   });
 
+  it('keeps nothing for the removal of presence nobody announced', async () => {
+    const s = await server();
+    const room = openSpace(s);
+    const b = client(s, room, s.addUser('bo').token);
+    await synced(b);
+    const mallory = rawConnect(s, room, s.addUser('mallory').token);
+    await mallory.opened;
+    // One message removing the presence of 20,000 made-up clients, then a presence of her own.
+    const removals = encoding.createEncoder();
+    encoding.writeVarUint(removals, 20_000);
+    for (let id = 1_000_000; id < 1_020_000; id++) {
+      encoding.writeVarUint(removals, id);
+      encoding.writeVarUint(removals, 1);
+      encoding.writeVarString(removals, 'null');
+    }
+    const m = encoding.createEncoder();
+    encoding.writeVarUint(m, 1);
+    encoding.writeVarUint8Array(m, encoding.toUint8Array(removals));
+    mallory.ws.send(encoding.toUint8Array(m));
+    const own = encoding.createEncoder();
+    encoding.writeVarUint(own, 1);
+    encoding.writeVarUint(own, 4242);
+    encoding.writeVarUint(own, 1);
+    encoding.writeVarString(own, JSON.stringify({ user: { name: 'Mallory' } }));
+    const ownMessage = encoding.createEncoder();
+    encoding.writeVarUint(ownMessage, 1);
+    encoding.writeVarUint8Array(ownMessage, encoding.toUint8Array(own));
+    mallory.ws.send(encoding.toUint8Array(ownMessage));
+    await waitFor(() => b.provider.awareness.getStates().has(4242));
+    // The room knows Bo's client and Mallory's, not 20,000 more.
+    expect(s.rooms.get(room)!.awareness.meta.size).toBeLessThanOrEqual(3);
+    mallory.ws.close();
+  });
+
   it('relays renewed presence 3 s later, in one message with the others', async () => {
     const s = await server();
     const room = openSpace(s);

@@ -37,4 +37,20 @@ describe('awareness expiry in a loaded room', () => {
     stale.client.destroy();
     fresh.client.destroy();
   });
+
+  it('forgets a client 30 s after its state went', () => {
+    const room = new LoadedRoom('space/s1', parseRoomName('space/s1')!, () => {
+      throw new Error('the room never sleeps here');
+    });
+    const left = clientState('Sara');
+    awarenessProtocol.applyAwarenessUpdate(room.awareness, left.update, 'peer');
+    awarenessProtocol.removeAwarenessStates(room.awareness, [left.id], 'peer');
+    const start = Date.now();
+    // Kept a while, so that a message still on its way cannot bring the state back.
+    room.expireAwareness(start + 29_000);
+    expect(room.awareness.meta.has(left.id)).toBe(true);
+    room.expireAwareness(start + 31_000);
+    expect(room.awareness.meta.has(left.id)).toBe(false);
+    left.client.destroy();
+  });
 });
