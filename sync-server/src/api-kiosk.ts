@@ -12,7 +12,7 @@ import type { FastifyBaseLogger, FastifyRequest } from 'fastify';
 import type { Api, PreHandler } from './api-types';
 import { ROOM_ID_PATTERN } from '../../src/lib/model/rooms';
 import type { Auth } from './auth';
-import { credentialFromRequest, readCookie } from './auth';
+import { addressKey, credentialFromRequest, readCookie } from './auth';
 import type { Org } from './org';
 import { ApiError } from './api-error';
 import {
@@ -180,7 +180,7 @@ export function registerKioskRoutes<L extends FastifyBaseLogger>(api: Api<L>, de
   // ---- the device ----
 
   api.post<{ Body: PairBody }>('/kiosk/pair', { schema: { body: pairBody } }, async (request, reply) => {
-    const reservation = auth.reserveAttempt([`kiosk-pair:${request.ip}`]);
+    const reservation = auth.reserveAttempt([`kiosk-pair:${addressKey(request.ip)}`]);
     if (!reservation.ok) {
       void reply.header('Retry-After', String(reservation.retryAfterSeconds));
       throw new ApiError(429, 'too-many-attempts', 'Too many wrong pairing codes. Try again later.');

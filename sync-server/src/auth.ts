@@ -13,6 +13,7 @@
  * past the check while the first ones are still hashing.
  */
 import crypto from 'node:crypto';
+import net from 'node:net';
 import type { Config } from './config';
 import type { Db } from './db';
 import type { ServerEvents } from './events';
@@ -216,7 +217,7 @@ export class Auth {
   async login(email: string, password: string, address: string, userAgent: string): Promise<LoginResult> {
     const normalised = email.trim().toLowerCase();
     const accountKey = `account:${normalised}`;
-    const reservation = this.reserveAttempt([accountKey, `address:${address}`]);
+    const reservation = this.reserveAttempt([accountKey, `address:${addressKey(address)}`]);
     if (!reservation.ok) return reservation;
 
     const credentials = this.org.findCredentials(normalised);
@@ -339,4 +340,26 @@ export function credentialFromRequest(headers: Headers): { token: string; source
 /** The session token a request carries (Bearer header, else cookie), or null. */
 export function tokenFromRequest(headers: Headers): string | null {
   return credentialFromRequest(headers)?.token ?? null;
+}
+
+/**
+ * What the limits per address count a client address as: an IPv6 address by its /64 network,
+ * which one household or one machine usually has whole (so a new address in it is not a new
+ * client); an IPv4 address, also one written as IPv6, by itself.
+ */
+export function addressKey(address: string): string {
+  const mapped = /^::ffff:(\d{1,3}(?:\.\d{1,3}){3})$/i.exec(address);
+  if (mapped) return mapped[1]!;
+  if (!net.isIPv6(address)) return address;
+  const [head = '', tail] = address.split('::') as [string, string | undefined];
+  const groups = (part: string) => (part === '' ? [] : part.split(':'));
+  const start = groups(head);
+  const end = tail === undefined ? [] : groups(tail);
+  // An IPv4 address written at the end holds the last two groups.
+  const endLength = end.length + (end.at(-1)?.includes('.') ? 1 : 0);
+  const full = [...start, ...Array<string>(Math.max(0, 8 - start.length - endLength)).fill('0'), ...end];
+  return `${full
+    .slice(0, 4)
+    .map((g) => parseInt(g, 16).toString(16))
+    .join(':')}::/64`;
 }

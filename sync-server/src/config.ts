@@ -2,6 +2,7 @@
  * Configuration from environment variables. Every variable is listed in the README.
  * `loadConfig(env)` validates them and fails with a clear message on a bad value.
  */
+import net from 'node:net';
 import path from 'node:path';
 import { Limits } from '../../src/lib/model/limits';
 
@@ -19,7 +20,11 @@ export interface Config {
   sessionCheckMs: number;
   /** 'auto' sets Secure on the cookie when the request came over https. */
   cookieSecure: 'auto' | 'always' | 'never';
-  trustProxy: boolean;
+  /**
+   * Which `X-Forwarded-*` to believe: none (false), those added by the nearest n proxies (a
+   * number), or those added by proxies at these addresses or networks.
+   */
+  trustProxy: false | number | string[];
   /** Origins besides the server's own allowed to open cookie-authenticated sync connections. */
   allowedOrigins: string[];
   maxMessageBytes: number;
@@ -74,12 +79,33 @@ function oneOf<T extends string>(env: Env, name: string, fallback: T, allowed: r
   return raw as T;
 }
 
-function bool(env: Env, name: string, fallback: boolean): boolean {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return fallback;
-  if (['1', 'true', 'yes'].includes(raw)) return true;
-  if (['0', 'false', 'no'].includes(raw)) return false;
-  throw new ConfigError(`${name} must be true or false, got "${raw}"`);
+/**
+ * `FIKA_TRUST_PROXY`: `false` (the default), `true` for the one reverse proxy in front of Fika,
+ * a number of proxies in a row, or the proxies' addresses and networks (`10.0.0.2,10.1.0.0/16`,
+ * or `loopback` for one on the same machine). Never every hop: a client can put any address it
+ * likes at the start of `X-Forwarded-For`, and the sign-in and pairing limits count attempts per
+ * address.
+ */
+function proxies(env: Env, name: string): false | number | string[] {
+  const raw = (env[name] ?? '').trim();
+  if (raw === '' || ['0', 'false', 'no'].includes(raw)) return false;
+  if (['true', 'yes'].includes(raw)) return 1;
+  if (/^\d+$/.test(raw)) {
+    const hops = Number(raw);
+    if (hops <= 10) return hops;
+  }
+  const list = raw.split(',').map((s) => s.trim());
+  const valid = (entry: string) => {
+    if (['loopback', 'linklocal', 'uniquelocal'].includes(entry)) return true;
+    const [address = '', prefix, ...rest] = entry.split('/');
+    const family = net.isIP(address);
+    if (family === 0 || rest.length > 0) return false;
+    return prefix === undefined || (/^\d+$/.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128));
+  };
+  if (list.every(valid)) return list;
+  throw new ConfigError(
+    `${name} must be false, true (one proxy), a number of proxies up to 10, or the proxies' addresses and networks (or loopback) separated by commas, got "${raw}"`
+  );
 }
 
 const MiB = 1024 * 1024;
@@ -100,7 +126,7 @@ export function loadConfig(env: Env = process.env, opts: { demo?: boolean } = {}
     sessionTtlMs: int(env, 'FIKA_SESSION_TTL_DAYS', 30, 1, 3650) * 24 * 3600 * 1000,
     sessionCheckMs: int(env, 'FIKA_SESSION_CHECK_MS', 2000, 100, 60000),
     cookieSecure: oneOf(env, 'FIKA_COOKIE_SECURE', 'auto', ['auto', 'always', 'never']),
-    trustProxy: bool(env, 'FIKA_TRUST_PROXY', false),
+    trustProxy: proxies(env, 'FIKA_TRUST_PROXY'),
     allowedOrigins: (env.FIKA_ALLOWED_ORIGINS ?? '')
       .split(',')
       .map((s) => s.trim())

@@ -48,7 +48,16 @@ export interface ServerOptions extends Partial<Config> {
    * its directory); otherwise the server takes it. Released when the server closes.
    */
   dataLock?: DataDirLock;
+  /** How long one request may take to arrive whole (`REQUEST_TIMEOUT_MS`; tests shorten it). */
+  requestTimeoutMs?: number;
 }
+
+/**
+ * A request, body included, must have arrived within this long: a client that starts one and
+ * never finishes it would otherwise hold its connection for ever. Long enough for the largest
+ * image upload over a slow link.
+ */
+export const REQUEST_TIMEOUT_MS = 120_000;
 
 export interface FikaServer {
   readonly port: number;
@@ -68,8 +77,26 @@ export interface FikaServer {
   close(): Promise<void>;
 }
 
+/**
+ * Fastify's form of `FIKA_TRUST_PROXY` (see config.ts): a number of proxies becomes a function
+ * trusting that many hops nearest the server (Fastify trusts no hops for a plain number).
+ */
+function trustedProxies(
+  trust: Config['trustProxy']
+): false | string[] | ((address: string, hop: number) => boolean) {
+  if (typeof trust !== 'number') return trust;
+  return (_address, hop) => hop < trust;
+}
+
 export async function createServer(options: ServerOptions): Promise<FikaServer> {
-  const { rules = defaultRules, logger, beforeListen, dataLock, ...overrides } = options;
+  const {
+    rules = defaultRules,
+    logger,
+    beforeListen,
+    dataLock,
+    requestTimeoutMs = REQUEST_TIMEOUT_MS,
+    ...overrides
+  } = options;
   const config: Config = { ...loadConfig({}), port: 0, ...overrides };
   const log = logger ?? createLogger(config.logLevel);
   const lock = dataLock ?? lockDataDir(config.dataDir);
@@ -136,8 +163,15 @@ export async function createServer(options: ServerOptions): Promise<FikaServer> 
     logController: new LogController({
       disableRequestLogging: (request) => !request.url.startsWith('/api/')
     }),
-    trustProxy: config.trustProxy,
-    bodyLimit: 64 * 1024
+    trustProxy: trustedProxies(config.trustProxy),
+    bodyLimit: 64 * 1024,
+    requestTimeout: requestTimeoutMs,
+    http: {
+      // Node checks for requests past their time this often (30 s by default), and the headers
+      // are part of the request.
+      connectionsCheckingInterval: Math.min(30_000, Math.max(100, requestTimeoutMs / 4)),
+      headersTimeout: Math.min(60_000, requestTimeoutMs)
+    }
   });
   app.addHook('onSend', async (_request, reply) => {
     reply.header('X-Content-Type-Options', 'nosniff');

@@ -167,8 +167,13 @@ describe('update shape', () => {
       encoding.writeVarUint(encoder.restEncoder, 0);
       return encoder.toUint8Array();
     };
-    const item = (client: number, root: string, key: string | null, content: Y.AbstractContent) =>
-      new Y.Item(Y.createID(client, 0), null, null, null, null, root, key, content);
+    // A root type's name stands where Yjs keeps the parent when it encodes an item at the top.
+    const item = (
+      client: number,
+      root: string,
+      key: string | null,
+      content: Y.ContentAny | Y.ContentString
+    ) => new Y.Item(Y.createID(client, 0), null, null, null, null, root as unknown as Y.ID, key, content);
     const own = item(4242, 'm', 'mine', new Y.ContentAny([1, 2, 3]));
     const other = item(4242, 't', null, new Y.ContentString('x'));
     const between = item(99, 'm', 'theirs', new Y.ContentAny([4]));
