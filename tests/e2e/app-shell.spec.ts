@@ -116,6 +116,56 @@ test('signing out deletes the local data, after a warning about unsaved changes'
   await context.close();
 });
 
+test('someone else signing in where a session ended leaves nothing of the person before', async ({
+  browser
+}) => {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await signIn(page, 'sara');
+  await expectSyncState(page, 'synced');
+  const sara = ((await (await page.request.get('/api/me')).json()) as { user: { id: string } }).user.id;
+  expect(await databases(page)).toContain(`fika-${sara}`);
+  // What else of hers a device holds: a confirmation waiting to be sent, images seen offline.
+  await page.evaluate(async (id) => {
+    localStorage.setItem(
+      `fika.pendingConfirmation.${id}.doc`,
+      JSON.stringify({ versionId: 'v', name: 'Policy' })
+    );
+    await (await caches.open('fika-images')).put('/api/uploads/seen-offline', new Response('image'));
+    // And one left from someone before her, by a deletion cut short.
+    await new Promise((resolve) => (indexedDB.open('fika-search-someoneBefore0001').onsuccess = resolve));
+  }, sara);
+
+  // Her session ends elsewhere (revoked, or expired): this device keeps her data and asks for a
+  // sign-in; Johan signs in instead.
+  expect((await page.request.post('/api/auth/logout')).status()).toBe(204);
+  await page.reload();
+  await page.getByRole('link', { name: 'Sign in again' }).click();
+  await page.getByLabel('Email').fill(demoEmail('johan'));
+  await page.getByLabel('Password').fill(DEMO_PASSWORD);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expect(page.getByRole('heading', { name: /Johan/, level: 1 })).toBeVisible();
+  await expectSyncState(page, 'synced');
+  await expect
+    .poll(async () =>
+      (await databases(page)).filter((name) => name.includes(sara) || name.includes('someoneBefore'))
+    )
+    .toEqual([]);
+  expect(await databases(page)).toContain(
+    `fika-${((await (await page.request.get('/api/me')).json()) as { user: { id: string } }).user.id}`
+  );
+  expect(
+    await page.evaluate(
+      async (id) => ({
+        pending: Object.keys(localStorage).filter((key) => key.includes(id)),
+        image: (await (await caches.open('fika-images')).match('/api/uploads/seen-offline')) !== undefined
+      }),
+      sara
+    )
+  ).toEqual({ pending: [], image: false });
+  await context.close();
+});
+
 test('the language follows the browser', async ({ browser }) => {
   const context = await browser.newContext({ locale: 'sv-SE' });
   const page = await context.newPage();

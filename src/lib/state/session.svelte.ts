@@ -13,6 +13,7 @@
  */
 import { api, ApiFailure, type Me, type SignedIn } from '../api';
 import type { User } from '../model/org';
+import Dexie from 'dexie';
 import { deleteUserDb, openUserDb, type FikaDb } from '../data/db';
 import { forgetPendingConfirmations, sendPendingConfirmations } from './pending-confirmations';
 import { closeSearch } from '../search/client';
@@ -81,6 +82,36 @@ const sameAccount = (a: Account | null, b: Account | null): boolean =>
   JSON.stringify(a) === JSON.stringify(b);
 
 const wait = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Deletes what a person left on this device: their databases, their confirmations waiting to be
+ * sent, and the post images seen offline (the cache is shared, so it goes whole). Waits while
+ * another tab still holds a database; the deletion completes once it lets go.
+ */
+async function forgetPerson(userId: string): Promise<void> {
+  forgetPendingConfirmations(userId);
+  await globalThis.caches?.delete(IMAGE_CACHE).catch(() => false);
+  await Promise.all([deleteUserDb(userId), deleteSearchDb(userId)]).catch((err: unknown) =>
+    console.error('session: the local data could not be deleted', err)
+  );
+}
+
+/** A person's database on this device (`fika-<id>` or `fika-search-<id>`), and whose. */
+const PERSON_DB = /^fika-(?:search-)?([A-Za-z0-9_-]{8,64})$/;
+
+/**
+ * Deletes the databases of anyone but `userId` still on this device: one left by a deletion
+ * that was cut short (the browser closed first), or by an earlier version of the app, which kept
+ * them when someone else signed in.
+ */
+async function forgetOthers(userId: string): Promise<void> {
+  const list = (await globalThis.indexedDB?.databases?.().catch(() => [])) ?? [];
+  for (const { name } of list) {
+    const owner = name ? PERSON_DB.exec(name)?.[1] : undefined;
+    if (owner === undefined || owner === userId) continue;
+    void Dexie.delete(name!).catch(() => undefined);
+  }
+}
 
 export class Session {
   phase = $state<SessionPhase>('starting');
@@ -152,22 +183,12 @@ export class Session {
       if (unsaved > 0) return 'unsaved';
     }
     this.#teardown();
-    if (account) forgetPendingConfirmations(account.id);
     // Other tabs hear this first and let go of the database, so it can be deleted.
     writeAccount(null);
     await api('/auth/logout', { method: 'POST', signal: AbortSignal.timeout(SIGN_OUT_WAIT_MS) }).catch(() => {
       // offline, or the session had already ended: the local data goes either way
     });
-    // Post images seen offline are the person's too: the next person on this browser must not get them.
-    await globalThis.caches?.delete(IMAGE_CACHE).catch(() => false);
-    if (account) {
-      // Waits while another connection (a tab that has not let go yet) holds the database; the
-      // deletion completes once it does, even if we stop waiting.
-      const deleted = Promise.all([deleteUserDb(account.id), deleteSearchDb(account.id)]).catch(
-        (err: unknown) => console.error('session: the local data could not be deleted', err)
-      );
-      await Promise.race([deleted, wait(SIGN_OUT_WAIT_MS)]);
-    }
+    if (account) await Promise.race([forgetPerson(account.id), wait(SIGN_OUT_WAIT_MS)]);
     this.phase = 'signed-out';
     return 'done';
   }
@@ -175,7 +196,13 @@ export class Session {
   async #signedIn(user: User): Promise<void> {
     const account = accountOf(user);
     const me = await api<Me>('/me').catch(() => null);
-    if (this.account && this.account.id !== account.id) this.#teardown();
+    const previous = this.account ?? readAccount();
+    if (previous && previous.id !== account.id) {
+      // Someone else signs in where a person's session ended: the device is theirs now, and
+      // nothing of the person before stays on it (as after signing out).
+      this.#teardown();
+      void forgetPerson(previous.id);
+    }
     // A new session: the old engine's connections were refused or belong to the old session.
     this.sync?.stop();
     this.sync = null;
@@ -196,6 +223,7 @@ export class Session {
     if (me) this.me = me;
     this.phase = 'signed-in';
     void this.#startSync(generation, db, me);
+    void forgetOthers(account.id);
     this.#refreshTimer ??= setInterval(() => void this.refresh(), REFRESH_MS);
   }
 
