@@ -6,6 +6,7 @@
 import crypto from 'node:crypto';
 import {
   TextLimits,
+  withoutHiddenCharacters,
   type Audience,
   type GroupKind,
   type PostingPolicy,
@@ -95,7 +96,7 @@ export function checkId(id: string): string {
 }
 
 export function text(value: string, field: string, max: number, required: boolean): string {
-  const trimmed = value.trim();
+  const trimmed = withoutHiddenCharacters(value).trim();
   if (required && trimmed.length === 0) throw new OrgError('invalid', `The ${field} must not be empty.`);
   if (trimmed.length > max) throw new OrgError('invalid', `The ${field} is longer than ${max} characters.`);
   return trimmed;

@@ -37,6 +37,21 @@ describe('skills', () => {
     });
     expect(res.status).toBe(200);
     expect(res.json).toEqual({ skills: ['Forklift certification', 'Truckkort', 'Excel'] });
+    // Hidden characters go: a NUL, a bell, a right-to-left override; an emoji's joiner stays.
+    const hidden = await put(s, sara.token, '/api/me/skills', {
+      skills: ['\u0000Lean', 'Sä\u0007kerhet', '\u202Egnp', '👩\u200D🔧 Service', '\u0000']
+    });
+    expect(hidden.status).toBe(400);
+    expect(hidden.json.message).toMatch(/Skill number 5 is empty/);
+    const cleaned = await put(s, sara.token, '/api/me/skills', {
+      skills: ['\u0000Lean', 'Sä\u0007kerhet', '\u202Egnp', '👩\u200D🔧 Service']
+    });
+    expect(cleaned.json).toEqual({ skills: ['Lean', 'Säkerhet', 'gnp', '👩\u200D🔧 Service'] });
+    const about = await put(s, sara.token, '/api/me/about', { about: 'hi\u0000 \u202Ethere' });
+    expect(about.json).toEqual({ about: 'hi there' });
+    await put(s, sara.token, '/api/me/skills', {
+      skills: ['  Forklift   certification ', 'Truckkort', 'forklift CERTIFICATION', 'Excel']
+    });
     await waitFor(() => skillsInRoom()?.length === 3, 3000, 'skills in the org room');
     expect(skillsInRoom()).toEqual(['Forklift certification', 'Truckkort', 'Excel']);
     expect(s.org.skillsOf(sara.user.id)).toEqual(['Forklift certification', 'Truckkort', 'Excel']);

@@ -96,7 +96,22 @@ export type SkillsProblem =
   | { reason: 'too-many'; count: number };
 
 /**
- * A list of skills as stored: each trimmed (inner runs of white space made one space), the
+ * Control characters (other than tab and line breaks, which callers treat as white space) and
+ * the characters that reorder text (bidirectional overrides and isolates): invisible, and in a
+ * name or a skill only good for making one thing look like another, or for cutting off what
+ * SQLite counts (a NUL). Joiners stay: emoji sequences need them.
+ */
+// eslint-disable-next-line no-control-regex -- control characters are what it finds
+const HIDDEN_CHARACTERS = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\u202A-\u202E\u2066-\u2069]/g;
+
+/** `value` without the hidden characters above. */
+export function withoutHiddenCharacters(value: string): string {
+  return value.replace(HIDDEN_CHARACTERS, '');
+}
+
+/**
+ * A list of skills as stored: each without hidden characters, trimmed (inner runs of white
+ * space made one space), the
  * repeats of an earlier skill dropped whatever their case, the first spelling and the order kept.
  * A blank or over-long skill, or more than `SkillLimits.count` after that, is a problem instead.
  */
@@ -104,7 +119,7 @@ export function normaliseSkills(input: readonly string[]): { skills: string[] } 
   const skills: string[] = [];
   const seen = new Set<string>();
   for (const [index, raw] of input.entries()) {
-    const skill = raw.trim().replace(/\s+/g, ' ');
+    const skill = withoutHiddenCharacters(raw).trim().replace(/\s+/g, ' ');
     if (skill === '') return { problem: { reason: 'empty', index } };
     if (skill.length > SkillLimits.length) return { problem: { reason: 'too-long', skill } };
     const key = skill.toLocaleLowerCase('sv');
