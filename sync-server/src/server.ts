@@ -176,6 +176,12 @@ export async function createServer(options: ServerOptions): Promise<FikaServer> 
   app.addHook('onSend', async (_request, reply) => {
     reply.header('X-Content-Type-Options', 'nosniff');
     reply.header('Referrer-Policy', 'same-origin');
+    // No page of Fika's is shown inside another site's frame (a click there could be a click
+    // here). The app's own policy comes in its pages' meta tag, which cannot say this.
+    reply.header('X-Frame-Options', 'DENY');
+    if (!reply.hasHeader('Content-Security-Policy')) {
+      reply.header('Content-Security-Policy', "frame-ancestors 'none'");
+    }
   });
   app.get('/healthz', async () => ({ status: 'ok' }));
   app.get('/metrics', async (_request, reply) => {

@@ -1133,6 +1133,11 @@ describe('operations', () => {
     const s = await server();
     const res = await fetch(`${s.url}/healthz`);
     expect(res.status).toBe(200);
+    // Nothing of Fika's may be framed by another site.
+    expect([res.headers.get('x-frame-options'), res.headers.get('content-security-policy')]).toEqual([
+      'DENY',
+      "frame-ancestors 'none'"
+    ]);
     const c = client(s, openSpace(s), s.addUser('m').token);
     await synced(c);
     c.doc.getMap('m').set('x', 1);
