@@ -150,7 +150,14 @@ describe('postRoomRows', () => {
     doc.transact(() => {
       posts(doc)
         .get('p2')!
-        .set('images', [{ id: 'x', type: 'text/html', width: 1, height: 1 }, 'junk']);
+        .set('images', [
+          { id: 'x', type: 'text/html', width: 1, height: 1 },
+          { id: '../me', type: 'image/png', width: 1, height: 1 },
+          'junk'
+        ]);
+      // Ids that would change the address they go into.
+      addPost(doc, { id: '../../kiosk?pair=abc', authorId: 'sara', createdAt: 3, text: 'Elsewhere' });
+      addComment(doc, { id: 'c/1', postId: 'p2', parentId: null, authorId: 'sara', createdAt: 4, text: '!' });
       posts(doc).get('p2')!.set('mentions', 'sara');
       // A reaction whose key names someone else, and one that is not a reaction.
       reactions(doc).set('p2/sara/like', { postId: 'p2', userId: 'erik', reaction: 'like', at: 1 });

@@ -415,6 +415,23 @@ describe('limits', () => {
     ).toEqual(refused('too-long'));
   });
 
+  it('refuses post and comment ids and image ids that are not plain ids (they go into addresses)', () => {
+    const { a, b } = seeded();
+    expect(a.act((d) => addPost(d, post('../../kiosk?pair=abc', 'anna')))).toEqual(refused('wrong-key'));
+    expect(
+      b.act((d) =>
+        addComment(d, { id: 'c/2', postId: 'p1', parentId: null, authorId: 'bo', createdAt: 3, text: 'Hej' })
+      )
+    ).toEqual(refused('wrong-key'));
+    const image = (id: string) => ({ id, type: 'image/png' as const, width: 2, height: 2, alt: '' });
+    expect(a.act((d) => addPost(d, post('p2', 'anna', 'Bild', { images: [image('../me')] })))).toEqual(
+      refused('bad-shape')
+    );
+    expect(
+      a.act((d) => addPost(d, post('p3', 'anna', 'Bild', { images: [image('Abc_12-x')] })))
+    ).toMatchObject(ok);
+  });
+
   it('refuses a post or comment of nothing but white space, however it comes about', () => {
     const { a, b } = seeded();
     const text = (d: Y.Doc, id: string) => posts(d).get(id)!.get('text') as Y.Text;

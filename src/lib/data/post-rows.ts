@@ -9,7 +9,7 @@
  * may instead carry `deleted: true`, which counts the same.
  */
 import * as Y from 'yjs';
-import { parseRoomName } from '../model/rooms';
+import { parseRoomName, ROOM_ID_PATTERN } from '../model/rooms';
 import {
   comments,
   personKey,
@@ -35,7 +35,8 @@ const EMPTY: PostRoomRows = Object.freeze({ posts: [], comments: [], reactions: 
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null;
 const isTime = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
-const isId = (v: unknown): v is string => typeof v === 'string' && v.length > 0 && v.length <= 64;
+/** An id as the server hands them out (it goes into addresses: a post's page, an image's). */
+const isId = (v: unknown): v is string => typeof v === 'string' && ROOM_ID_PATTERN.test(v);
 const IMAGE_TYPES: ReadonlySet<string> = new Set(['image/png', 'image/jpeg', 'image/webp', 'image/gif']);
 const REACTIONS: ReadonlySet<string> = new Set(Reactions);
 
@@ -99,7 +100,7 @@ export function postRoomRows(doc: Y.Doc, roomName: string): PostRoomRows {
 
   const postRows: PostRow[] = [];
   for (const [id, entry] of posts(doc).entries()) {
-    if (onlyPost !== null && id !== onlyPost) continue;
+    if ((onlyPost !== null && id !== onlyPost) || !isId(id)) continue;
     const fields = entryFields(entry);
     if (!fields) continue;
     const important = fields.map.get('important') === true;
@@ -124,6 +125,7 @@ export function postRoomRows(doc: Y.Doc, roomName: string): PostRoomRows {
 
   const commentRows: CommentRow[] = [];
   for (const [id, entry] of comments(doc).entries()) {
+    if (!isId(id)) continue;
     const fields = entryFields(entry);
     if (!fields) continue;
     const postId: unknown = fields.map.get('postId');

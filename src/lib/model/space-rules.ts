@@ -39,6 +39,7 @@ import { POST_ROOM_MAPS, PostLimits, Reactions } from './space-room';
 import { DeleteRanges } from './delete-ranges';
 import { findStruct, runCheck, stop } from './rule-checks';
 import type { UpdateContext, ValidationResult } from './validation';
+import { ROOM_ID_PATTERN } from './rooms';
 
 const no = (error: string, message: string): ValidationResult => ({ ok: false, error, message });
 
@@ -312,6 +313,9 @@ class PostRoomCheck {
     const k = key!;
     const current = (this.ctx.doc.share.get(root) as AnyType | undefined)?._map.get(k);
     if (ENTRY_MAPS.has(root)) {
+      // The id goes into addresses (a post's page, its room): letters, digits, - and _ only.
+      if (!ROOM_ID_PATTERN.test(k))
+        stop('wrong-key', 'A post or comment id is 1 to 64 letters, digits, - or _.');
       if (current && !current.deleted && this.ctx.ownerOf(current.id.client) !== this.sender) {
         stop('not-owner', 'Only its author may replace a post or comment.');
       }
@@ -396,6 +400,10 @@ class PostRoomCheck {
       case 'images':
         this.checkList(value, PostLimits.images, 'images');
         for (const image of value as unknown[]) {
+          // An uploaded image's id, which goes into its address.
+          const id = (image as { id?: unknown } | null)?.id;
+          if (typeof id !== 'string' || !ROOM_ID_PATTERN.test(id))
+            stop('bad-shape', 'An image is named by its id.');
           const alt = (image as { alt?: unknown } | null)?.alt;
           if (typeof alt === 'string' && alt.length > PostLimits.imageAlt) {
             stop('too-long', `An image description may be at most ${PostLimits.imageAlt} characters.`);
