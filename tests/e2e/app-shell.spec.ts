@@ -113,6 +113,16 @@ test('signing out deletes the local data, after a warning about unsaved changes'
   await warning.getByRole('button', { name: 'Sign out anyway' }).click();
   await expect(page).toHaveURL(/\/signin$/);
   await expect.poll(async () => (await databases(page)).filter((n) => n.startsWith('fika-'))).toEqual([]);
+
+  // The server has not heard of it yet: the browser's session cookie still works. Once the
+  // network is back, the sign-out reaches the server, and the session ends there too.
+  const session = (await context.cookies()).find((c) => c.name === 'fika_session')!;
+  const meWith = async () =>
+    (await fetch(new URL('/api/me', page.url()), { headers: { cookie: `fika_session=${session.value}` } }))
+      .status;
+  expect(await meWith()).toBe(200);
+  await context.setOffline(false);
+  await expect.poll(meWith).toBe(401);
   await context.close();
 });
 

@@ -34,6 +34,12 @@ export interface SetupInput {
 }
 
 const ACCOUNT_KEY = 'fika.account';
+/**
+ * Set while a sign-out has not reached the server (it was made offline): the browser still holds
+ * the session's cookie, which the server would accept, so the sign-out is sent again as soon as
+ * the app starts or the network returns, until the server has it or someone signs in anew.
+ */
+const SIGN_OUT_PENDING_KEY = 'fika.signOutPending';
 /** The service worker's cache of post images (see vite.config.ts). */
 const IMAGE_CACHE = 'fika-images';
 /** Apps fetch /api/me within this long after the server records an access change. */
@@ -67,6 +73,23 @@ function writeAccount(account: Account | null): void {
     else localStorage.removeItem(ACCOUNT_KEY);
   } catch {
     // storage unavailable (private mode): the session lasts for this visit
+  }
+}
+
+function flag(key: string): boolean {
+  try {
+    return globalThis.localStorage?.getItem(key) === '1';
+  } catch {
+    return false;
+  }
+}
+
+function setFlag(key: string, on: boolean): void {
+  try {
+    if (on) localStorage.setItem(key, '1');
+    else localStorage.removeItem(key);
+  } catch {
+    // storage unavailable (private mode)
   }
 }
 
@@ -144,6 +167,7 @@ export class Session {
       this.#open(account, null);
       return;
     }
+    if (flag(SIGN_OUT_PENDING_KEY)) await this.#sendSignOut();
     try {
       const { needed } = await api<{ needed: boolean }>('/setup');
       this.phase = needed ? 'setup-needed' : 'signed-out';
@@ -185,15 +209,35 @@ export class Session {
     this.#teardown();
     // Other tabs hear this first and let go of the database, so it can be deleted.
     writeAccount(null);
-    await api('/auth/logout', { method: 'POST', signal: AbortSignal.timeout(SIGN_OUT_WAIT_MS) }).catch(() => {
-      // offline, or the session had already ended: the local data goes either way
-    });
+    // Offline, the local data goes all the same, and the server hears of it later.
+    await this.#sendSignOut();
     if (account) await Promise.race([forgetPerson(account.id), wait(SIGN_OUT_WAIT_MS)]);
     this.phase = 'signed-out';
     return 'done';
   }
 
+  /**
+   * Tells the server that the session this browser holds ends. True once it has (or the session
+   * had ended already); false when it could not be reached, and then it is tried again later.
+   */
+  async #sendSignOut(): Promise<boolean> {
+    try {
+      await api('/auth/logout', { method: 'POST', signal: AbortSignal.timeout(SIGN_OUT_WAIT_MS) });
+    } catch (err) {
+      // Unreachable (0), busy (429) or failing (5xx): not heard. Anything else (401: the session
+      // had ended) leaves nothing to send.
+      if (!(err instanceof ApiFailure) || err.status === 0 || err.status === 429 || err.status >= 500) {
+        setFlag(SIGN_OUT_PENDING_KEY, true);
+        return false;
+      }
+    }
+    setFlag(SIGN_OUT_PENDING_KEY, false);
+    return true;
+  }
+
   async #signedIn(user: User): Promise<void> {
+    // A new session's cookie took the place of the one a pending sign-out was for.
+    setFlag(SIGN_OUT_PENDING_KEY, false);
     const account = accountOf(user);
     const me = await api<Me>('/me').catch(() => null);
     const previous = this.account ?? readAccount();
@@ -327,6 +371,7 @@ export class Session {
 
   #onOnline = (): void => {
     if (this.phase === 'signed-in') void this.refresh();
+    else if (flag(SIGN_OUT_PENDING_KEY)) void this.#sendSignOut();
   };
 }
 
