@@ -30,7 +30,7 @@ const engine = (
   s: TestServer,
   db: FikaDb,
   token: string,
-  opts: { url?: string; onSessionEnded?: () => void } = {}
+  opts: { url?: string; onSessionEnded?: () => void; onAccessLost?: (rooms: string[]) => void } = {}
 ): Promise<FikaSyncEngine> => startEngine(scope, s, db, token, opts);
 
 function otherDevice(s: TestServer, room: string, token: string) {
@@ -267,11 +267,15 @@ describe('the sync engine', () => {
     );
 
     const db = database(sara.user.id);
-    const e = await engine(s, db, sara.token);
+    const lost: string[] = [];
+    const e = await engine(s, db, sara.token, { onAccessLost: (rooms) => lost.push(...rooms) });
     await expect.poll(() => db.posts.count(), { timeout: 5000 }).toBe(1);
+    expect(lost).toEqual([]);
 
     s.org.removeMember(team.id, sara.user.id);
     await expect.poll(() => db.posts.count(), { timeout: 5000 }).toBe(0);
+    // Told, so that the search index and cached images let go of it too.
+    await expect.poll(() => lost.includes(room), { timeout: 5000 }).toBe(true);
     await expect.poll(() => db.roomUpdates.where('k').equals(room).count(), { timeout: 5000 }).toBe(0);
     expect(await db.rooms.get(room)).toBeUndefined();
     // The rest keeps syncing.

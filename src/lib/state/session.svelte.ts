@@ -290,6 +290,14 @@ export class Session {
         onSessionEnded: () => {
           if (generation === this.#generation) this.expired = true;
         },
+        // What the person may no longer read goes from the device: besides its rows, from the
+        // search index (rebuilt from what is left at the next search) and the cached images.
+        onAccessLost: () => {
+          if (generation !== this.#generation || !this.account) return;
+          closeSearch();
+          void deleteSearchDb(this.account.id).catch(() => undefined);
+          void globalThis.caches?.delete(IMAGE_CACHE).catch(() => false);
+        },
         // Everyone's app hears of an access change at once: spread their requests over a moment.
         onAccessChanged: () => {
           setTimeout(() => {
@@ -302,8 +310,9 @@ export class Session {
         return;
       }
       this.sync = engine;
-      // A fresh `/api/me` that arrived while the engine was loading.
-      if (this.me && this.me !== me) engine.update(this.me);
+      // A fresh `/api/me`: from the sign-in, or one that arrived while the engine was loading.
+      // Updating also forgets rooms the person may no longer read.
+      if (this.me && (this.me !== me || fresh)) engine.update(this.me);
     } catch (err) {
       console.error('session: sync could not start', err);
     }

@@ -124,6 +124,12 @@ export interface SyncEngineOptions {
    * open could have changed: for a kiosk, which reads no `org` room. Fetch the rooms again.
    */
   onSpaceRoomsChanged?: () => void;
+  /**
+   * The device forgot these rooms because the person may no longer read them (their rows and
+   * stored documents are gone): whatever else holds their content (the search index, cached
+   * images) should go too.
+   */
+  onAccessLost?: (rooms: string[]) => void;
   /** The sync endpoint; this origin's `/sync` by default. */
   url?: string;
   /** Extra query parameters, e.g. a token for a client without the session cookie. */
@@ -595,6 +601,7 @@ export class FikaSyncEngine implements SyncEngine {
 
   /** Deletes what this device holds of spaces the person may no longer read. */
   async #forgetUnreadable(me: Me): Promise<void> {
+    const forgotten: string[] = [];
     try {
       const names = (await this.#db.rooms.toCollection().primaryKeys()) as string[];
       for (const name of names) {
@@ -602,10 +609,12 @@ export class FikaSyncEngine implements SyncEngine {
         this.#rooms.get(name)?.stop();
         this.#rooms.delete(name);
         await forgetRoomRows(this.#db, name);
+        forgotten.push(name);
       }
     } catch (err) {
       this.#failed('forgetting rooms', err);
     }
+    if (forgotten.length > 0 && !this.#stopped) this.#options.onAccessLost?.(forgotten);
   }
 
   #onClosed(room: RoomSync, code: number): void {
@@ -624,7 +633,9 @@ export class FikaSyncEngine implements SyncEngine {
           return;
         }
         this.#forbidden.add(room.name);
-        void this.#drop(room);
+        void this.#drop(room).then((dropped) => {
+          if (dropped && !this.#stopped) this.#options.onAccessLost?.([room.name]);
+        });
         return;
       case CloseCodes.UpdateRefused.code:
         void this.#drop(room).then(() => {
@@ -647,14 +658,16 @@ export class FikaSyncEngine implements SyncEngine {
     this.#options.onSessionEnded();
   }
 
-  /** Stops a room and deletes its rows, outbox and stored document. */
-  async #drop(room: RoomSync): Promise<void> {
+  /** Stops a room and deletes its rows, outbox and stored document; true once they are gone. */
+  async #drop(room: RoomSync): Promise<boolean> {
     room.stop();
     this.#rooms.delete(room.name);
     try {
       await forgetRoomRows(this.#db, room.name);
+      return true;
     } catch (err) {
       this.#failed(`forgetting ${room.name}`, err);
+      return false;
     }
   }
 
