@@ -11,6 +11,7 @@ import type { Access, Room } from '../../src/lib/model/rooms';
 import { refuse, type UpdateContext, type ValidationResult } from '../../src/lib/model/validation';
 import type { Logger } from './logger';
 import {
+  awarenessEntryCount,
   BadMessageError,
   encodeAwareness,
   encodeAwarenessEntries,
@@ -38,6 +39,15 @@ let nextConnectionId = 1;
  * the app sends one more after each change that only deletes (its answer confirms the change).
  */
 const WholeStateRequests = { burst: 10, perSecond: 1 } as const;
+
+/**
+ * Presence entries one connection may send: each costs the server a JSON parse and a look at the
+ * room, and they are small, so the byte rate alone would let one connection keep the server busy
+ * (a few MB of them took the event loop for half a second). The stock client echoes every state
+ * it receives, so a client joining a room where n people are present sends n at once, and some n
+ * per 15 s after; the burst and the rate leave room for rooms of thousands.
+ */
+export const PresenceEntries = { burst: 10_000, perSecond: 1_000 } as const;
 
 /**
  * A client that does not say which state it holds (the stock client) is sent the whole room ahead
@@ -68,6 +78,7 @@ export class Connection implements Peer {
   private messageTokens: number;
   private byteTokens: number;
   private wholeStateTokens: number = WholeStateRequests.burst;
+  private presenceTokens: number = PresenceEntries.burst;
   private waiting: WaitingRequests | null = null;
   private refilledAt: number;
   private droppedUpdates = 0;
@@ -98,8 +109,11 @@ export class Connection implements Peer {
     this.refilledAt = performance.now();
   }
 
-  /** Takes one message of `bytes` from the buckets; false when either is empty. */
-  private withinRate(bytes: number): boolean {
+  /**
+   * Takes one message of `bytes`, holding `presenceEntries` presence entries, from the buckets;
+   * false when any is short.
+   */
+  private withinRate(bytes: number, presenceEntries: number): boolean {
     const c = this.sync.config;
     const now = performance.now();
     const seconds = (now - this.refilledAt) / 1000;
@@ -110,9 +124,15 @@ export class Connection implements Peer {
       WholeStateRequests.burst,
       this.wholeStateTokens + seconds * WholeStateRequests.perSecond
     );
-    if (this.messageTokens < 1 || this.byteTokens < bytes) return false;
+    this.presenceTokens = Math.min(
+      PresenceEntries.burst,
+      this.presenceTokens + seconds * PresenceEntries.perSecond
+    );
+    if (this.messageTokens < 1 || this.byteTokens < bytes || this.presenceTokens < presenceEntries)
+      return false;
     this.messageTokens -= 1;
     this.byteTokens -= bytes;
+    this.presenceTokens -= presenceEntries;
     return true;
   }
 
@@ -273,7 +293,8 @@ export class Connection implements Peer {
     this.sync.metrics.bytesReceived += data.byteLength;
     if (!isBinary) return this.close(CloseCodes.BadMessage, 'text frame');
     if (data.byteLength > this.sync.config.maxMessageBytes) return this.close(CloseCodes.MessageTooLarge);
-    if (!this.withinRate(data.byteLength)) return this.close(CloseCodes.RateLimited);
+    if (!this.withinRate(data.byteLength, awarenessEntryCount(data)))
+      return this.close(CloseCodes.RateLimited);
     let message;
     try {
       message = parseClientMessage(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));

@@ -71,6 +71,24 @@ export function parseClientMessage(data: Uint8Array): ClientMessage {
   }
 }
 
+/**
+ * How many presence entries an awareness message says it holds, read without decoding them (the
+ * caller decides first whether to spend the time); 0 for any other message or a malformed one,
+ * which the full parse then refuses.
+ */
+export function awarenessEntryCount(data: Uint8Array): number {
+  // The type is one byte (a varUint below 128): most messages are not awareness ones.
+  if (data[0] !== MessageType.Awareness) return 0;
+  try {
+    const decoder = decoding.createDecoder(data);
+    decoding.readVarUint(decoder);
+    decoding.readVarUint(decoder); // the update's length
+    return decoding.readVarUint(decoder);
+  } catch {
+    return 0;
+  }
+}
+
 /** Decodes an awareness update completely (the library would apply part of a bad one). */
 function decodeAwareness(update: Uint8Array): AwarenessEntry[] {
   const decoder = decoding.createDecoder(update);

@@ -9,7 +9,7 @@ import * as Y from 'yjs';
 import * as encoding from 'lib0/encoding';
 import * as decoding from 'lib0/decoding';
 import { ACK_PARAM, COMMITTED_MESSAGE, encodeStateParam, STATE_PARAM } from '../../src/lib/model/protocol';
-import { WHOLE_ROOM_AHEAD_MAX_BYTES } from '../../sync-server/src/connection';
+import { PresenceEntries, WHOLE_ROOM_AHEAD_MAX_BYTES } from '../../sync-server/src/connection';
 import { SLEEP_MAX_BYTES } from '../../sync-server/src/rooms';
 import { buildTeamSpace } from '../factories';
 import { CloseCodes } from '../../src/lib/model/close-codes';
@@ -150,10 +150,10 @@ describe('sync between stock clients', () => {
     await synced(b);
     const mallory = rawConnect(s, room, s.addUser('mallory').token);
     await mallory.opened;
-    // One message removing the presence of 20,000 made-up clients, then a presence of her own.
+    // One message removing the presence of 5,000 made-up clients, then a presence of her own.
     const removals = encoding.createEncoder();
-    encoding.writeVarUint(removals, 20_000);
-    for (let id = 1_000_000; id < 1_020_000; id++) {
+    encoding.writeVarUint(removals, 5_000);
+    for (let id = 1_000_000; id < 1_005_000; id++) {
       encoding.writeVarUint(removals, id);
       encoding.writeVarUint(removals, 1);
       encoding.writeVarString(removals, 'null');
@@ -172,9 +172,27 @@ describe('sync between stock clients', () => {
     encoding.writeVarUint8Array(ownMessage, encoding.toUint8Array(own));
     mallory.ws.send(encoding.toUint8Array(ownMessage));
     await waitFor(() => b.provider.awareness.getStates().has(4242));
-    // The room knows Bo's client and Mallory's, not 20,000 more.
+    // The room knows Bo's client and Mallory's, not 5,000 more.
     expect(s.rooms.get(room)!.awareness.meta.size).toBeLessThanOrEqual(3);
     mallory.ws.close();
+
+    // More presence entries than a connection may send at once (each costs a parse): closed,
+    // without the server reading them.
+    const flood = rawConnect(s, room, s.addUser('eve').token);
+    await flood.opened;
+    const many = encoding.createEncoder();
+    encoding.writeVarUint(many, PresenceEntries.burst + 1);
+    for (let i = 0; i <= PresenceEntries.burst; i++) {
+      encoding.writeVarUint(many, 2_000_000 + i);
+      encoding.writeVarUint(many, 1);
+      encoding.writeVarString(many, '{}');
+    }
+    const floodMessage = encoding.createEncoder();
+    encoding.writeVarUint(floodMessage, 1);
+    encoding.writeVarUint8Array(floodMessage, encoding.toUint8Array(many));
+    flood.ws.send(encoding.toUint8Array(floodMessage));
+    expect((await flood.closed).code).toBe(CloseCodes.RateLimited.code);
+    expect(b.provider.awareness.getStates().has(2_000_000)).toBe(false);
   });
 
   it('relays renewed presence 3 s later, in one message with the others', async () => {
