@@ -87,6 +87,22 @@ describe('docToMarkdown', () => {
     expect(docToMarkdown('T', body, labels)).toBe('# T\n\n\\<script\\>\\*x\\*\\</script\\>\n\nkvar\n');
   });
 
+  it('keeps only the links and images the editor would show', () => {
+    const link = (href: string) => text('här', [{ type: 'link', attrs: { href } }]);
+    const image = (src: string): DocNode => ({ type: 'image', attrs: { src, alt: 'Bild' } });
+    const body: DocNode = {
+      type: 'doc',
+      content: [
+        p(link('javascript:alert(1)'), text(' '), link('https://hr.example/a')),
+        image('javascript:alert(1)'),
+        image('/api/uploads/abc (1)')
+      ]
+    };
+    expect(docToMarkdown('T', body, labels)).toBe(
+      '# T\n\nhär [här](https://hr.example/a)\n\n![Bild](/api/uploads/abc%20%281%29)\n'
+    );
+  });
+
   it('names the file after the title, safely', () => {
     expect(markdownFileName('IT: säkerhet / regler?')).toBe('IT säkerhet regler.md');
     expect(markdownFileName('  ')).toBe('document.md');

@@ -4,6 +4,8 @@
  * lists. Callouts become quotes that start with their tone ("**Note:**", "**Warning:**").
  * Anything unknown keeps its text, so nothing written is lost from the export.
  */
+import { isSafeImage, isSafeLink } from '../components/editor/urls';
+
 export interface DocNode {
   type?: string;
   attrs?: Record<string, unknown>;
@@ -38,14 +40,26 @@ function inline(nodes: DocNode[] = []): string {
         else if (mark.type === 'strike') text = `~~${text}~~`;
       }
       const link = marks.find((m) => m.type === 'link');
-      const href = typeof link?.attrs?.href === 'string' ? link.attrs.href : null;
-      return href ? `[${text}](${href.replace(/[()\s]/g, encodeURIComponent)})` : text;
+      // What the editor would show: a crafted document may hold any address.
+      const href =
+        typeof link?.attrs?.href === 'string' && isSafeLink(link.attrs.href) ? link.attrs.href : null;
+      return href ? `[${text}](${markdownUrl(href)})` : text;
     })
     .join('');
 }
 
+/**
+ * An address as a Markdown link target: parentheses and white space would end it early, so they
+ * are percent-encoded (`encodeURIComponent` leaves parentheses as they are).
+ */
+function markdownUrl(url: string): string {
+  return url.replace(/[()\s]/g, (c) => (c === '(' ? '%28' : c === ')' ? '%29' : encodeURIComponent(c)));
+}
+
 function image(node: DocNode): string {
-  const src = typeof node.attrs?.src === 'string' ? node.attrs.src : '';
+  const raw = typeof node.attrs?.src === 'string' ? node.attrs.src : '';
+  // Relative addresses are this server's uploads; the base only tells them from other schemes.
+  const src = isSafeImage(raw, 'https://fika.invalid/') ? markdownUrl(raw) : '';
   const alt = typeof node.attrs?.alt === 'string' ? node.attrs.alt : '';
   return src ? `![${escapeText(alt)}](${src})` : '';
 }
