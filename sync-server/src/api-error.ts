@@ -3,7 +3,9 @@ export class ApiError extends Error {
   constructor(
     readonly statusCode: number,
     readonly error: string,
-    message: string
+    message: string,
+    /** When to ask again (a `Retry-After` header), for a refusal that passes with time. */
+    readonly retry: { retryAfterSeconds: number } | null = null
   ) {
     super(message);
     this.name = 'ApiError';

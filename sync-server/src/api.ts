@@ -199,6 +199,7 @@ export async function registerApi<L extends FastifyBaseLogger>(app: Api<L>, deps
           thrown instanceof Error ? thrown : new Error(String(thrown))
         ) as Partial<FastifyError> & Error;
         if (error instanceof ApiError) {
+          if (error.retry) void reply.header('Retry-After', String(error.retry.retryAfterSeconds));
           return reply.code(error.statusCode).send({ error: error.error, message: error.message });
         }
         if (error instanceof OrgError) {

@@ -52,6 +52,8 @@ export interface Config {
   loginWindowMs: number;
   /** Largest image accepted by an upload, in bytes. */
   maxImageBytes: number;
+  /** The most bytes of images one person may upload in 24 hours. */
+  uploadBytesPerDay: number;
   /** How long a kiosk's pairing link and code stay valid, in milliseconds. */
   kioskPairingTtlMs: number;
 }
@@ -154,6 +156,7 @@ export function loadConfig(env: Env = process.env, opts: { demo?: boolean } = {}
     loginMaxFailures: int(env, 'FIKA_LOGIN_MAX_FAILURES', 10, 1, 1000),
     loginWindowMs: int(env, 'FIKA_LOGIN_WINDOW_MINUTES', 15, 1, 24 * 60) * 60 * 1000,
     maxImageBytes: int(env, 'FIKA_MAX_IMAGE_BYTES', 10 * MiB, 1024, 256 * MiB),
+    uploadBytesPerDay: int(env, 'FIKA_UPLOAD_BYTES_PER_DAY', 1024 * MiB, 1024, 1024 * 1024 * MiB),
     kioskPairingTtlMs: int(env, 'FIKA_KIOSK_PAIRING_MINUTES', 30, 1, 7 * 24 * 60) * 60 * 1000
   };
 }

@@ -181,6 +181,10 @@ const migrations: string[] = [
     skill TEXT NOT NULL CHECK (length(skill) BETWEEN 1 AND 60),
     PRIMARY KEY (user_id, position)
   ) WITHOUT ROWID;
+  `,
+  // 8: what each person uploaded lately, for the daily upload allowance (uploads.ts)
+  `
+  CREATE INDEX uploads_owner_time ON uploads(owner_id, created_at);
   `
 ];
 

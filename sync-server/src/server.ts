@@ -188,7 +188,7 @@ export async function createServer(options: ServerOptions): Promise<FikaServer> 
     reply.type(metrics.registry.contentType);
     return metrics.registry.metrics();
   });
-  const uploads = new Uploads(db, config.dataDir, config.maxImageBytes);
+  const uploads = new Uploads(db, config.dataDir, config.maxImageBytes, config.uploadBytesPerDay);
   await app.register(async (api) =>
     registerApi(api, {
       org,

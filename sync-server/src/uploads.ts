@@ -29,6 +29,8 @@ export const IMAGE_TYPES: readonly ImageType[] = ['image/png', 'image/jpeg', 'im
 export const MAX_IMAGE_SIDE = 20_000;
 export const MAX_IMAGE_PIXELS = 100_000_000;
 
+const DAY_MS = 24 * 60 * 60 * 1000;
+
 /** Bytes enough to recognise every accepted type by its signature. */
 const SIGNATURE_BYTES = 12;
 /** Bytes kept from the start of an upload to read its dimensions (a JPEG's frame header may follow long metadata). */
@@ -187,11 +189,18 @@ export class Uploads {
   private readonly insert;
   private readonly bind;
 
+  private readonly uploadedSince;
+
   constructor(
     db: Db,
     dataDir: string,
     /** Largest upload accepted, in bytes. */
-    readonly maxBytes: number
+    readonly maxBytes: number,
+    /**
+     * The most bytes of images one person may upload in 24 hours: images are kept whether or not
+     * a post shows them, so without it one account could fill the server's disk.
+     */
+    readonly maxBytesPerDay = Infinity
   ) {
     this.dir = path.join(dataDir, UPLOADS_DIR);
     this.tmpDir = path.join(this.dir, 'tmp');
@@ -204,6 +213,9 @@ export class Uploads {
     this.insert = db.prepare(
       `INSERT INTO uploads (id, space_id, owner_id, type, bytes, width, height, sha256, created_at)
        VALUES (@id, @spaceId, @ownerId, @type, @bytes, @width, @height, @sha256, @createdAt)`
+    );
+    this.uploadedSince = db.prepare<[string, number], { bytes: number | null; first: number | null }>(
+      'SELECT SUM(bytes) AS bytes, MIN(created_at) AS first FROM uploads WHERE owner_id = ? AND created_at > ?'
     );
     this.bind = db.prepare<[string, string]>(
       'UPDATE uploads SET post_id = ? WHERE id = ? AND post_id IS NULL'
@@ -227,6 +239,25 @@ export class Uploads {
   }
 
   /**
+   * Refuses an upload of `bytes` more when the person's uploads of the last 24 hours would pass
+   * the allowance; says when enough of them will have aged out of it.
+   */
+  private checkAllowance(ownerId: string, bytes: number): void {
+    const now = Date.now();
+    const { bytes: used, first } = this.uploadedSince.get(ownerId, now - DAY_MS)!;
+    if ((used ?? 0) + bytes <= this.maxBytesPerDay) return;
+    const size = (n: number) =>
+      n >= 1024 * 1024 ? `${Math.round(n / 1024 / 1024)} MiB` : `${Math.ceil(n / 1024)} KiB`;
+    const retryAfterSeconds = Math.max(60, Math.ceil(((first ?? now) + DAY_MS - now) / 1000));
+    throw new ApiError(
+      429,
+      'upload-allowance',
+      `You have uploaded ${size(used ?? 0)} of images in the last 24 hours, and ${size(this.maxBytesPerDay)} is the most. Try again later.`,
+      { retryAfterSeconds }
+    );
+  }
+
+  /**
    * Receives one image from `source` (a request body) for the space, checking it as it
    * arrives; resolves with its record once it is stored, or rejects with an ApiError (and
    * leaves nothing behind).
@@ -238,6 +269,7 @@ export class Uploads {
     if (input.contentLength !== undefined && input.contentLength > this.maxBytes) {
       throw tooLarge(this.maxBytes);
     }
+    this.checkAllowance(input.ownerId, input.contentLength ?? 0);
     const tmp = path.join(this.tmpDir, `${newId()}.part`);
     const check = new UploadCheck(input.declaredType, this.maxBytes);
     // The request is piped by hand rather than through pipeline(), which would destroy it on a

@@ -399,6 +399,24 @@ describe('image uploads', () => {
     expect((await upload(f, f.sara.token, small, 'image/png')).status).toBe(201);
   });
 
+  it('refuses a person’s uploads past their allowance for the day, with when to try again', async () => {
+    const png = makePng(40, 40);
+    const f = await feedOrg({ uploadBytesPerDay: png.length * 2 + 10 });
+    for (let i = 0; i < 2; i++) expect((await upload(f, f.sara.token, png, 'image/png')).status).toBe(201);
+    const refused = await upload(f, f.sara.token, png, 'image/png');
+    expect(refused.status).toBe(429);
+    expect(refused.json.error).toBe('upload-allowance');
+    expect(refused.json.message).toMatch(
+      /^You have uploaded 1 KiB of images in the last 24 hours, and 1 KiB is/
+    );
+    const retryAfter = Number(refused.headers.get('retry-after'));
+    expect(retryAfter).toBeGreaterThan(23 * 3600);
+    expect(retryAfter).toBeLessThanOrEqual(24 * 3600);
+    expect(uploadedFiles(f.s)).toHaveLength(2);
+    // Each person has an allowance of their own.
+    expect((await upload(f, f.astrid.token, png, 'image/png')).status).toBe(201);
+  });
+
   it('leaves nothing behind when the upload is cut off', async () => {
     const f = await feedOrg();
     const png = makePng(50, 50);
