@@ -26,6 +26,7 @@ export function feedFailure(err: unknown, action: string): string {
     'invalid-image': () => t('feed.error.imageInvalid'),
     'image-too-large': (failure) => t('feed.error.imageTooLarge', { limit: imageLimit(failure.message) }),
     'upload-interrupted': () => t('feed.error.uploadInterrupted'),
+    'upload-allowance': () => t('feed.error.uploadAllowance'),
     forbidden: () => t('feed.error.forbidden')
   });
 }
