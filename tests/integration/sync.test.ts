@@ -51,6 +51,24 @@ function openSpace(s: TestServer): string {
   return `space/${space.id}`;
 }
 
+/** A presence entry: client id, clock, state (null removes it). */
+type PresenceEntry = [clientID: number, clock: number, state: unknown];
+
+/** An awareness message (y-websocket message type 1) holding `entries`. */
+function awarenessMessage(entries: readonly PresenceEntry[]): Uint8Array {
+  const update = encoding.createEncoder();
+  encoding.writeVarUint(update, entries.length);
+  for (const [clientID, clock, state] of entries) {
+    encoding.writeVarUint(update, clientID);
+    encoding.writeVarUint(update, clock);
+    encoding.writeVarString(update, JSON.stringify(state));
+  }
+  const message = encoding.createEncoder();
+  encoding.writeVarUint(message, 1);
+  encoding.writeVarUint8Array(message, encoding.toUint8Array(update));
+  return encoding.toUint8Array(message);
+}
+
 describe('sync between stock clients', () => {
   it('converges two clients and gives a late joiner the whole state', async () => {
     const s = await server();
@@ -100,18 +118,8 @@ describe('sync between stock clients', () => {
     const seenByB = () => b.provider.awareness.getStates().get(id) as { user?: { name: string } } | undefined;
     await waitFor(() => seenByB()?.user?.name === 'Anna');
     /** An awareness message with one client's state. */
-    const presence = (clientID: number, clock: number, state: unknown) => {
-      const e = encoding.createEncoder();
-      encoding.writeVarUint(e, 1);
-      encoding.writeVarUint(e, clientID);
-      encoding.writeVarUint(e, clock);
-      encoding.writeVarString(e, JSON.stringify(state));
-      const update = encoding.toUint8Array(e);
-      const m = encoding.createEncoder();
-      encoding.writeVarUint(m, 1);
-      encoding.writeVarUint8Array(m, update);
-      return encoding.toUint8Array(m);
-    };
+    const presence = (clientID: number, clock: number, state: unknown) =>
+      awarenessMessage([[clientID, clock, state]]);
 
     // Someone else can neither speak as her client nor make her presence disappear; their own
     // presence, sent after, shows that the server has read both.
@@ -151,26 +159,9 @@ describe('sync between stock clients', () => {
     const mallory = rawConnect(s, room, s.addUser('mallory').token);
     await mallory.opened;
     // One message removing the presence of 5,000 made-up clients, then a presence of her own.
-    const removals = encoding.createEncoder();
-    encoding.writeVarUint(removals, 5_000);
-    for (let id = 1_000_000; id < 1_005_000; id++) {
-      encoding.writeVarUint(removals, id);
-      encoding.writeVarUint(removals, 1);
-      encoding.writeVarString(removals, 'null');
-    }
-    const m = encoding.createEncoder();
-    encoding.writeVarUint(m, 1);
-    encoding.writeVarUint8Array(m, encoding.toUint8Array(removals));
-    mallory.ws.send(encoding.toUint8Array(m));
-    const own = encoding.createEncoder();
-    encoding.writeVarUint(own, 1);
-    encoding.writeVarUint(own, 4242);
-    encoding.writeVarUint(own, 1);
-    encoding.writeVarString(own, JSON.stringify({ user: { name: 'Mallory' } }));
-    const ownMessage = encoding.createEncoder();
-    encoding.writeVarUint(ownMessage, 1);
-    encoding.writeVarUint8Array(ownMessage, encoding.toUint8Array(own));
-    mallory.ws.send(encoding.toUint8Array(ownMessage));
+    const madeUp = Array.from({ length: 5_000 }, (_, n): PresenceEntry => [1_000_000 + n, 1, null]);
+    mallory.ws.send(awarenessMessage(madeUp));
+    mallory.ws.send(awarenessMessage([[4242, 1, { user: { name: 'Mallory' } }]]));
     await waitFor(() => b.provider.awareness.getStates().has(4242));
     // The room knows Bo's client and Mallory's, not 5,000 more.
     expect(s.rooms.get(room)!.awareness.meta.size).toBeLessThanOrEqual(3);
@@ -180,17 +171,12 @@ describe('sync between stock clients', () => {
     // without the server reading them.
     const flood = rawConnect(s, room, s.addUser('eve').token);
     await flood.opened;
-    const many = encoding.createEncoder();
-    encoding.writeVarUint(many, PresenceEntries.burst + 1);
-    for (let i = 0; i <= PresenceEntries.burst; i++) {
-      encoding.writeVarUint(many, 2_000_000 + i);
-      encoding.writeVarUint(many, 1);
-      encoding.writeVarString(many, '{}');
-    }
-    const floodMessage = encoding.createEncoder();
-    encoding.writeVarUint(floodMessage, 1);
-    encoding.writeVarUint8Array(floodMessage, encoding.toUint8Array(many));
-    flood.ws.send(encoding.toUint8Array(floodMessage));
+    const many = Array.from({ length: PresenceEntries.burst + 1 }, (_, n): PresenceEntry => [
+      2_000_000 + n,
+      1,
+      {}
+    ]);
+    flood.ws.send(awarenessMessage(many));
     expect((await flood.closed).code).toBe(CloseCodes.RateLimited.code);
     expect(b.provider.awareness.getStates().has(2_000_000)).toBe(false);
   });
