@@ -7,13 +7,14 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { expect, test, type Page } from '@playwright/test';
+import { chromium, expect, test, type Page } from '@playwright/test';
 import WebSocket from 'ws';
 import * as Y from 'yjs';
 import { WebsocketProvider } from 'y-websocket';
 import { setMeta } from '../../src/lib/model/doc-room';
 import { BROWSER_OPEN_ROOMS, MAX_OPEN_ROOMS, catchUpSlots, tabShare } from '../../src/lib/sync/room-budget';
 import { startOwnServer } from './support';
+import { CHROMIUM_ARGS, chromiumPath } from './browser';
 import { metric } from '../support/metrics';
 
 const DOCUMENTS = 300;
@@ -97,12 +98,12 @@ function sampleConnections(): { most: () => number; stop: () => Promise<void> } 
   };
 }
 
-async function signIn(page: Page): Promise<void> {
-  await page.goto(`${base}/signin`);
+async function signIn(page: Page, at = base): Promise<void> {
+  await page.goto(`${at}/signin`);
   await page.getByLabel('Email').fill(EMAIL);
   await page.getByLabel('Password').fill(PASSWORD);
   await page.getByRole('button', { name: 'Sign in' }).click();
-  await expect(page).toHaveURL(`${base}/`);
+  await expect(page).toHaveURL(`${at}/`);
 }
 
 const titlesIn = (page: Page) =>
@@ -190,4 +191,42 @@ test('four tabs share the browser’s connections, and each shows every document
   await expect
     .poll(connections, { timeout: 30_000 })
     .toBeGreaterThanOrEqual(left * (tabShare(left) - catchUpSlots(tabShare(left))));
+});
+
+test('over plain HTTP from another host name, without Web Locks, four tabs still share the connections', async () => {
+  test.setTimeout(420_000);
+  const TABS = 4;
+  // A trial on the local network: no TLS, and not localhost, so no secure context.
+  const plain = `http://fika.test:${new URL(base).port}`;
+  const browser = await chromium.launch({
+    executablePath: chromiumPath(),
+    args: [
+      ...CHROMIUM_ARGS,
+      '--host-resolver-rules=MAP fika.test 127.0.0.1',
+      '--disable-features=HttpsUpgrades'
+    ]
+  });
+  try {
+    const context = await browser.newContext({ locale: 'en-GB' });
+    const refused: string[] = [];
+    context.on('console', (message) => {
+      if (message.type() === 'error' && /WebSocket/.test(message.text())) refused.push(message.text());
+    });
+    const page = await context.newPage();
+    await signIn(page, plain);
+    expect(await page.evaluate(() => [window.isSecureContext, 'locks' in navigator])).toEqual([false, false]);
+    const sampler = sampleConnections();
+    const pages = [page];
+    for (let i = 1; i < TABS; i++) pages.push(await context.newPage());
+    await Promise.all(pages.map((p) => p.goto(`${plain}/library`)));
+    const titled = async (p: Page) =>
+      (await titlesIn(p).allTextContents()).filter((t) => t !== 'Untitled').length;
+    for (const p of pages) await expect.poll(() => titled(p), { timeout: 280_000 }).toBe(DOCUMENTS);
+    await expect.poll(connections, { timeout: 20_000 }).toBeLessThanOrEqual(TABS * tabShare(TABS));
+    await sampler.stop();
+    expect(sampler.most()).toBeLessThanOrEqual(BROWSER_OPEN_ROOMS);
+    expect(refused).toEqual([]);
+  } finally {
+    await browser.close();
+  }
 });

@@ -291,7 +291,9 @@ export class CatchUp {
         const names = [...this.#closed.keys()];
         const versions = await this.#versions(names);
         await this.#takeKept(versions);
-        const due = names.filter((n) => versions[n] !== undefined && versions[n] !== this.#caughtUp.get(n));
+        const due = spreadForTabs(
+          names.filter((n) => versions[n] !== undefined && versions[n] !== this.#caughtUp.get(n))
+        );
         const worker = async () => {
           for (let name = due.shift(); name !== undefined && !this.#stopped; name = due.shift()) {
             await this.#room(name, versions[name]!);
@@ -363,6 +365,19 @@ export class CatchUp {
       }
     });
   }
+}
+
+/**
+ * The rooms to catch up, in the order this tab takes them. With Web Locks, tabs share the work
+ * room by room (`withRoomLock`) and keep the order. Without, every tab would go down the same
+ * list at the same time, each catching up the same rooms as the others; starting each at its own
+ * random place, they mostly meet rooms another tab has caught up already (and kept its mark).
+ */
+function spreadForTabs(rooms: string[]): string[] {
+  const locks = typeof navigator === 'undefined' ? undefined : navigator.locks;
+  if (locks || typeof window === 'undefined' || rooms.length < 2) return rooms;
+  const start = Math.floor(Math.random() * rooms.length);
+  return [...rooms.slice(start), ...rooms.slice(0, start)];
 }
 
 /**
