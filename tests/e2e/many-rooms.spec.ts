@@ -7,7 +7,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { chromium, expect, test, type Page } from '@playwright/test';
+import { chromium, expect, test, type BrowserContext, type Page } from '@playwright/test';
 import WebSocket from 'ws';
 import * as Y from 'yjs';
 import { WebsocketProvider } from 'y-websocket';
@@ -155,12 +155,20 @@ test('every one of 300 documents reaches the library, over at most the tab’s l
   expect(sampler.most()).toBeLessThanOrEqual(MAX_OPEN_ROOMS);
 });
 
-test('four tabs share the browser’s connections, and each shows every document', async ({
-  context,
-  page
-}) => {
-  test.setTimeout(300_000);
-  const TABS = 4;
+const TABS = 4;
+
+/**
+ * Signs in on `page`, opens the library in `TABS` tabs of its browser context at once (a fresh
+ * device), and checks that every tab shows every document with the tabs' connections settled
+ * within their shares, never past the browser-wide limit, and no socket refused. The tabs share
+ * the catching up: every tab shows what any of them wrote to the device's database.
+ */
+async function fourTabs(
+  context: BrowserContext,
+  page: Page,
+  at: string,
+  titlesTimeoutMs: number
+): Promise<Page[]> {
   // Each tab alone would open MAX_OPEN_ROOMS: four would ask for more than Chromium allows.
   expect(TABS * MAX_OPEN_ROOMS).toBeGreaterThan(255);
   /** What the browser said of WebSockets it could not open ("Insufficient resources"). */
@@ -168,22 +176,29 @@ test('four tabs share the browser’s connections, and each shows every document
   context.on('console', (message) => {
     if (message.type() === 'error' && /WebSocket/.test(message.text())) refused.push(message.text());
   });
-  await signIn(page);
+  await signIn(page, at);
   const sampler = sampleConnections();
   const pages = [page];
   for (let i = 1; i < TABS; i++) pages.push(await context.newPage());
-  await Promise.all(pages.map((p) => p.goto(`${base}/library`)));
-  // The tabs share the catching up: each room is caught up by one of them, and every tab shows
-  // what any of them wrote to the device's database.
-  // (The test before changed two titles.)
+  await Promise.all(pages.map((p) => p.goto(`${at}/library`)));
+  // (A test before may have changed some titles.)
   const titled = async (p: Page) =>
     (await titlesIn(p).allTextContents()).filter((t) => t !== 'Untitled').length;
-  for (const p of pages) await expect.poll(() => titled(p), { timeout: 150_000 }).toBe(DOCUMENTS);
+  for (const p of pages) await expect.poll(() => titled(p), { timeout: titlesTimeoutMs }).toBe(DOCUMENTS);
   // Settled: each tab keeps its share open, and catches up the rest.
   await expect.poll(connections, { timeout: 20_000 }).toBeLessThanOrEqual(TABS * tabShare(TABS));
   await sampler.stop();
   expect(sampler.most()).toBeLessThanOrEqual(BROWSER_OPEN_ROOMS);
   expect(refused).toEqual([]);
+  return pages;
+}
+
+test('four tabs share the browser’s connections, and each shows every document', async ({
+  context,
+  page
+}) => {
+  test.setTimeout(300_000);
+  const pages = await fourTabs(context, page, base, 150_000);
 
   // One tab closes: the others take its share (each keeps all but its catching-up connections open).
   await pages.pop()!.close();
@@ -195,7 +210,6 @@ test('four tabs share the browser’s connections, and each shows every document
 
 test('over plain HTTP from another host name, without Web Locks, four tabs still share the connections', async () => {
   test.setTimeout(420_000);
-  const TABS = 4;
   // A trial on the local network: no TLS, and not localhost, so no secure context.
   const plain = `http://fika.test:${new URL(base).port}`;
   const browser = await chromium.launch({
@@ -208,24 +222,10 @@ test('over plain HTTP from another host name, without Web Locks, four tabs still
   });
   try {
     const context = await browser.newContext({ locale: 'en-GB' });
-    const refused: string[] = [];
-    context.on('console', (message) => {
-      if (message.type() === 'error' && /WebSocket/.test(message.text())) refused.push(message.text());
-    });
     const page = await context.newPage();
-    await signIn(page, plain);
+    await page.goto(`${plain}/signin`);
     expect(await page.evaluate(() => [window.isSecureContext, 'locks' in navigator])).toEqual([false, false]);
-    const sampler = sampleConnections();
-    const pages = [page];
-    for (let i = 1; i < TABS; i++) pages.push(await context.newPage());
-    await Promise.all(pages.map((p) => p.goto(`${plain}/library`)));
-    const titled = async (p: Page) =>
-      (await titlesIn(p).allTextContents()).filter((t) => t !== 'Untitled').length;
-    for (const p of pages) await expect.poll(() => titled(p), { timeout: 280_000 }).toBe(DOCUMENTS);
-    await expect.poll(connections, { timeout: 20_000 }).toBeLessThanOrEqual(TABS * tabShare(TABS));
-    await sampler.stop();
-    expect(sampler.most()).toBeLessThanOrEqual(BROWSER_OPEN_ROOMS);
-    expect(refused).toEqual([]);
+    await fourTabs(context, page, plain, 280_000);
   } finally {
     await browser.close();
   }
