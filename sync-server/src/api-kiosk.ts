@@ -182,8 +182,9 @@ export function registerKioskRoutes<L extends FastifyBaseLogger>(api: Api<L>, de
   api.post<{ Body: PairBody }>('/kiosk/pair', { schema: { body: pairBody } }, async (request, reply) => {
     const reservation = auth.reserveAttempt([`kiosk-pair:${addressKey(request.ip)}`]);
     if (!reservation.ok) {
-      void reply.header('Retry-After', String(reservation.retryAfterSeconds));
-      throw new ApiError(429, 'too-many-attempts', 'Too many wrong pairing codes. Try again later.');
+      throw new ApiError(429, 'too-many-attempts', 'Too many wrong pairing codes. Try again later.', {
+        retryAfterSeconds: reservation.retryAfterSeconds
+      });
     }
     const paired = kiosks.pair(request.body.secret ?? request.body.code ?? '');
     if (!paired) {

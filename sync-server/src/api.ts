@@ -262,7 +262,7 @@ export async function registerApi<L extends FastifyBaseLogger>(app: Api<L>, deps
           if (result.ok) return signedIn(request, reply, result.token, result.user, result.session);
           if (result.error === 'too-many-attempts') {
             const minutes = Math.ceil(result.retryAfterSeconds / 60);
-            throw429(reply, result.retryAfterSeconds, minutes);
+            throw429(result.retryAfterSeconds, minutes);
           }
           throw new ApiError(401, 'invalid-credentials', 'Wrong email or password.');
         }
@@ -307,11 +307,11 @@ export async function registerApi<L extends FastifyBaseLogger>(app: Api<L>, deps
       api.post<{ Body: schemas.PasswordBody }>(
         '/me/password',
         { ...signedInOnly, schema: { body: schemas.passwordBody } },
-        async (request, reply) => {
+        async (request) => {
           const { user, session } = authOf(request);
           const check = await auth.checkPassword(user, request.body.currentPassword);
           if (!check.ok && check.error === 'too-many-attempts') {
-            throw429(reply, check.retryAfterSeconds, Math.ceil(check.retryAfterSeconds / 60));
+            throw429(check.retryAfterSeconds, Math.ceil(check.retryAfterSeconds / 60));
           }
           if (!check.ok) throw new ApiError(403, 'invalid-credentials', 'The current password is wrong.');
           org.updateUser(user.id, { passwordHash: await hashPassword(request.body.newPassword) });
@@ -377,12 +377,12 @@ export async function registerApi<L extends FastifyBaseLogger>(app: Api<L>, deps
   );
 }
 
-/** Sends 429 with Retry-After (and ends the handler by throwing the body). */
-function throw429(reply: FastifyReply, retryAfterSeconds: number, minutes: number): never {
-  void reply.header('Retry-After', String(retryAfterSeconds));
+/** A 429 for too many failed sign-ins, with Retry-After (see the error handler). */
+function throw429(retryAfterSeconds: number, minutes: number): never {
   throw new ApiError(
     429,
     'too-many-attempts',
-    `Too many failed sign-in attempts. Try again in ${minutes} minute${minutes === 1 ? '' : 's'}.`
+    `Too many failed sign-in attempts. Try again in ${minutes} minute${minutes === 1 ? '' : 's'}.`,
+    { retryAfterSeconds }
   );
 }

@@ -113,10 +113,18 @@ const wait = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, 
  */
 async function forgetPerson(userId: string): Promise<void> {
   forgetPendingConfirmations(userId);
-  await globalThis.caches?.delete(IMAGE_CACHE).catch(() => false);
-  await Promise.all([deleteUserDb(userId), deleteSearchDb(userId)]).catch((err: unknown) =>
+  await Promise.all([deleteUserDb(userId), forgetCopies(userId)]).catch((err: unknown) =>
     console.error('session: the local data could not be deleted', err)
   );
+}
+
+/**
+ * Deletes what holds copies of a person's content besides their database: the search index
+ * (rebuilt from the database at the next search) and the post images seen offline.
+ */
+async function forgetCopies(userId: string): Promise<void> {
+  closeSearch();
+  await Promise.all([deleteSearchDb(userId), globalThis.caches?.delete(IMAGE_CACHE).catch(() => false)]);
 }
 
 /** A person's database on this device (`fika-<id>` or `fika-search-<id>`), and whose. */
@@ -291,12 +299,11 @@ export class Session {
           if (generation === this.#generation) this.expired = true;
         },
         // What the person may no longer read goes from the device: besides its rows, from the
-        // search index (rebuilt from what is left at the next search) and the cached images.
+        // copies of it (search index, cached images).
         onAccessLost: () => {
-          if (generation !== this.#generation || !this.account) return;
-          closeSearch();
-          void deleteSearchDb(this.account.id).catch(() => undefined);
-          void globalThis.caches?.delete(IMAGE_CACHE).catch(() => false);
+          if (generation === this.#generation && this.account) {
+            void forgetCopies(this.account.id).catch(() => undefined);
+          }
         },
         // Everyone's app hears of an access change at once: spread their requests over a moment.
         onAccessChanged: () => {
