@@ -26,7 +26,7 @@ import {
 import type { LoadedRoom, Peer } from './loaded-room';
 import type { SyncService, SyncUser } from './sync';
 import { kioskIdOf } from './kiosks';
-import { applyPresence, ownPresence } from './presence';
+import { applyPresence, ownPresence, stampPresence } from './presence';
 import { holdsNothingNew, newPart, updateFault } from './update-shape';
 
 let nextConnectionId = 1;
@@ -330,8 +330,13 @@ export class Connection implements Peer {
         const own = ownPresence(loaded, this, message.clients);
         if (typeof own === 'string') return this.close(CloseCodes.BadMessage, own);
         if (own.length === 0) return;
-        const update = own.length === message.clients.length ? message.update : encodeAwarenessEntries(own);
-        applyPresence(loaded, this, update, own);
+        // Each state names the connection's person, whatever name the client put in it.
+        const stamped = stampPresence(own, this.user);
+        const update =
+          stamped === own && own.length === message.clients.length
+            ? message.update
+            : encodeAwarenessEntries(stamped);
+        applyPresence(loaded, this, update, stamped);
         return;
       }
       case 'query-awareness': {

@@ -63,6 +63,41 @@ export function ownPresence(
   return own;
 }
 
+/** Who a connection is, as far as its presence states may say. */
+export interface PresencePerson {
+  id: string;
+  /** The name the server knows, when it knows one. */
+  name?: string;
+}
+
+const COLOUR = /^#[0-9a-f]{6}$/i;
+
+/**
+ * The entries with every state's `user` made to name the connection's person: the editor shows
+ * `user.name` at another person's caret, and a name the client chose could be anyone's. A state
+ * holding a `user` field gets `{ id, name }` from the server (the name the client sent only when
+ * the server knows none), with the client's `color` kept when it is a `#rrggbb` value; nothing else
+ * of `user` is kept. States without a `user` field (other clients' own shapes) are left alone.
+ * Returns `entries` itself when no state changed.
+ */
+export function stampPresence(entries: AwarenessEntry[], person: PresencePerson): AwarenessEntry[] {
+  let stamped: AwarenessEntry[] | null = null;
+  entries.forEach((entry, at) => {
+    const state = entry.state;
+    if (typeof state !== 'object' || state === null || Array.isArray(state) || !('user' in state)) return;
+    const claimed = (state as { user: unknown }).user;
+    const claim = typeof claimed === 'object' && claimed !== null ? (claimed as Record<string, unknown>) : {};
+    const user: Record<string, unknown> = { id: person.id };
+    const name = person.name ?? (typeof claim.name === 'string' ? claim.name : undefined);
+    if (name !== undefined) user.name = name;
+    if (typeof claim.color === 'string' && COLOUR.test(claim.color)) user.color = claim.color;
+    if (equalityDeep(claim, user)) return;
+    stamped ??= [...entries];
+    stamped[at] = { ...entry, state: { ...state, user } };
+  });
+  return stamped ?? entries;
+}
+
 /** Whether another person's connection in the room has announced the state of `clientID`. */
 function heldByOthers(room: LoadedRoom, peer: Peer, clientID: number): boolean {
   for (const other of room.peers) {

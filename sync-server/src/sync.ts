@@ -28,6 +28,8 @@ import type { ClientOwners } from './owners';
 export interface SyncUser {
   id: string;
   role: 'admin' | 'editor' | 'staff';
+  /** The person's name, which their presence states carry (presence.ts `stampPresence`). */
+  name?: string;
 }
 
 /** What the sync side needs to know from authentication and the organisation. */

@@ -109,7 +109,7 @@ describe('sync between stock clients', () => {
   it("keeps each person's presence their own, and a reconnect's", async () => {
     const s = await server();
     const room = openSpace(s);
-    const anna = s.addUser('anna');
+    const anna = s.addUser('Anna');
     const a = client(s, room, anna.token);
     const b = client(s, room, s.addUser('bo').token);
     await Promise.all([synced(a), synced(b)]);
@@ -149,6 +149,47 @@ describe('sync between stock clients', () => {
     expect(seenByB()?.user?.name).toBe('Anna');
     again.ws.close();
     await waitFor(() => seenByB() === undefined, 3000, 'presence gone with its last connection');
+  });
+
+  it('names each presence by the person the server knows, whatever name the client sent', async () => {
+    const s = await server();
+    const room = openSpace(s);
+    const anna = s.addUser('Anna');
+    const bo = s.addUser('Bo');
+    const a = client(s, room, anna.token);
+    const b = client(s, room, bo.token);
+    await Promise.all([synced(a), synced(b)]);
+    const seenByA = (clientID: number) => a.provider.awareness.getStates().get(clientID);
+
+    // Bo's client claims to be Anna, with her id, an extra field and a caret.
+    b.provider.awareness.setLocalState({
+      user: { id: anna.user.id, name: 'Anna', color: '#12ab34', avatar: 'https://evil.example/x.png' },
+      cursor: 5
+    });
+    await waitFor(() => seenByA(b.doc.clientID) !== undefined);
+    expect(seenByA(b.doc.clientID)).toEqual({
+      user: { id: bo.user.id, name: 'Bo', color: '#12ab34' },
+      cursor: 5
+    });
+    // Bo's own client keeps its local state; the server's copy is the stamped one.
+    expect(s.rooms.get(room)!.awareness.getStates().get(b.doc.clientID)).toEqual(seenByA(b.doc.clientID));
+
+    // A colour that is not #rrggbb is dropped, a `user` that is not an object becomes the person,
+    // and a state without `user` is relayed as it is.
+    const { user: cecilia, token } = s.addUser('Cecilia');
+    const raw = rawConnect(s, room, token);
+    await raw.opened;
+    raw.ws.send(
+      awarenessMessage([
+        [7001, 1, { user: { name: 'Admin', color: 'red; background: url(x)' } }],
+        [7002, 1, { user: 'Admin' }],
+        [7003, 1, { cursor: 9 }]
+      ])
+    );
+    await waitFor(() => seenByA(7003) !== undefined);
+    expect(seenByA(7001)).toEqual({ user: { id: cecilia.id, name: 'Cecilia' } });
+    expect(seenByA(7002)).toEqual({ user: { id: cecilia.id, name: 'Cecilia' } });
+    expect(seenByA(7003)).toEqual({ cursor: 9 });
   });
 
   it('keeps nothing for the removal of presence nobody announced', async () => {

@@ -42,8 +42,8 @@ const textOf = (doc: Y.Doc): string =>
 describe('engine.openDoc', () => {
   it('gives writers the live document and each other’s awareness, and keeps the room open while held', async () => {
     const s = await server();
-    const astrid = s.addUser('astrid', { role: 'admin' });
-    const erik = s.addUser('erik', { role: 'editor' });
+    const astrid = s.addUser('Astrid', { role: 'admin' });
+    const erik = s.addUser('Erik', { role: 'editor' });
     const doc = guideline(s, astrid.user.id);
     const room = docRoom(doc.id);
 

@@ -100,7 +100,8 @@ export interface DocEditorOptions {
   doc: Y.Doc;
   awareness: Awareness;
   editable: boolean;
-  user: { name: string; color: string };
+  /** The person's presence; the server sets `id` and `name` to who they are (docs/sync-protocol.md). */
+  user: { id: string; name: string; color: string };
   placeholder: string;
   /** The accessible name of the editing area. */
   label: string;
