@@ -56,6 +56,11 @@ export interface Config {
   uploadBytesPerDay: number;
   /** How long a kiosk's pairing link and code stay valid, in milliseconds. */
   kioskPairingTtlMs: number;
+  /**
+   * The bearer token `GET /metrics` asks for; null: `/metrics` answers only requests made on this
+   * machine straight to Fika's port (metrics.ts `metricsAccess`).
+   */
+  metricsToken: string | null;
 }
 
 type Env = Record<string, string | undefined>;
@@ -112,6 +117,18 @@ function proxies(env: Env, name: string): false | number | string[] {
 
 const MiB = 1024 * 1024;
 
+/** A secret someone must present: unset or empty is none; a short one is refused, being guessable. */
+function secret(env: Env, name: string): string | null {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return null;
+  if (raw.length < 24 || /\s/.test(raw)) {
+    throw new ConfigError(
+      `${name} must be at least 24 characters without spaces (e.g. from \`openssl rand -hex 24\`)`
+    );
+  }
+  return raw;
+}
+
 export function loadConfig(env: Env = process.env, opts: { demo?: boolean } = {}): Config {
   const demo = opts.demo ?? false;
   const cwd = process.cwd();
@@ -157,6 +174,7 @@ export function loadConfig(env: Env = process.env, opts: { demo?: boolean } = {}
     loginWindowMs: int(env, 'FIKA_LOGIN_WINDOW_MINUTES', 15, 1, 24 * 60) * 60 * 1000,
     maxImageBytes: int(env, 'FIKA_MAX_IMAGE_BYTES', 10 * MiB, 1024, 256 * MiB),
     uploadBytesPerDay: int(env, 'FIKA_UPLOAD_BYTES_PER_DAY', 1024 * MiB, 1024, 1024 * 1024 * MiB),
-    kioskPairingTtlMs: int(env, 'FIKA_KIOSK_PAIRING_MINUTES', 30, 1, 7 * 24 * 60) * 60 * 1000
+    kioskPairingTtlMs: int(env, 'FIKA_KIOSK_PAIRING_MINUTES', 30, 1, 7 * 24 * 60) * 60 * 1000,
+    metricsToken: secret(env, 'FIKA_METRICS_TOKEN')
   };
 }

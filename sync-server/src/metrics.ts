@@ -2,7 +2,42 @@
  * Prometheus metrics, served at `GET /metrics`. One registry per server instance, so that
  * several servers in one process (tests) do not mix their figures.
  */
+import crypto from 'node:crypto';
+import net from 'node:net';
+import type { IncomingHttpHeaders } from 'node:http';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/** Headers a proxy adds when it forwards a request: with any of them, it did not start here. */
+const FORWARDED = ['forwarded', 'x-forwarded-for', 'x-real-ip'] as const;
+
+/** Whether `address` (as a socket reports it) is this machine. */
+function isLoopback(address: string | undefined): boolean {
+  if (address === undefined) return false;
+  const plain = address.startsWith('::ffff:') ? address.slice(7) : address;
+  return plain === '::1' || (net.isIPv4(plain) && plain.startsWith('127.'));
+}
+
+/**
+ * Who may read `/metrics`. The figures say how busy the organisation is and when; with a token
+ * configured (`FIKA_METRICS_TOKEN`) they are for whoever presents it as a bearer token, from
+ * anywhere (a Prometheus elsewhere). Without one, only for requests made on this machine straight
+ * to Fika's port: a proxy on the same machine also connects from loopback, but it forwards the
+ * public's requests, so a request carrying a forwarding header is refused.
+ * 'ok', or the status to answer with: 401 (token missing or wrong), 403 (not from here).
+ */
+export function metricsAccess(
+  headers: IncomingHttpHeaders,
+  remoteAddress: string | undefined,
+  token: string | null
+): 'ok' | 401 | 403 {
+  if (token !== null) {
+    const given = /^Bearer (\S+)$/i.exec(headers.authorization ?? '')?.[1] ?? '';
+    const digest = (text: string) => crypto.createHash('sha256').update(text).digest();
+    return crypto.timingSafeEqual(digest(given), digest(token)) ? 'ok' : 401;
+  }
+  if (!isLoopback(remoteAddress)) return 403;
+  return FORWARDED.some((name) => headers[name] !== undefined) ? 403 : 'ok';
+}
 
 export class Metrics {
   readonly registry = new Registry();

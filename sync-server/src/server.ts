@@ -12,7 +12,7 @@ import { lockDataDir, type DataDirLock } from './data-lock';
 import { Checkpointer } from './checkpointer';
 import { ServerEvents } from './events';
 import { createLogger, type Logger } from './logger';
-import { Metrics } from './metrics';
+import { Metrics, metricsAccess } from './metrics';
 import { JournaledStore, SqliteUpdateStore, type UpdateStore } from './persistence';
 import { Journal, JOURNAL_FILE } from './journal';
 import type { LoadedRoom } from './loaded-room';
@@ -184,7 +184,20 @@ export async function createServer(options: ServerOptions): Promise<FikaServer> 
     }
   });
   app.get('/healthz', async () => ({ status: 'ok' }));
-  app.get('/metrics', async (_request, reply) => {
+  app.get('/metrics', async (request, reply) => {
+    const access = metricsAccess(request.headers, request.socket.remoteAddress, config.metricsToken);
+    if (access === 401) {
+      return reply
+        .code(401)
+        .header('WWW-Authenticate', 'Bearer realm="metrics"')
+        .send({ error: 'unauthorized', message: 'The metrics need the token set in FIKA_METRICS_TOKEN.' });
+    }
+    if (access === 403) {
+      return reply.code(403).send({
+        error: 'forbidden',
+        message: 'The metrics are served only on the server itself, unless FIKA_METRICS_TOKEN is set.'
+      });
+    }
     reply.type(metrics.registry.contentType);
     return metrics.registry.metrics();
   });

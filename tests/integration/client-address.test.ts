@@ -7,6 +7,7 @@ import net from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../sync-server/src/config';
 import { addressKey } from '../../sync-server/src/auth';
+import { metricsAccess } from '../../sync-server/src/metrics';
 import { testScope } from '../support/scope';
 import { sleep, synced, waitFor } from '../support/server';
 
@@ -75,6 +76,55 @@ describe('the client address behind a proxy', () => {
     expect(addressKey('::1')).toBe('0:0:0:0::/64');
     expect(addressKey('fe80::1:2:3:4')).toBe('fe80:0:0:0::/64');
     expect(addressKey('64:ff9b::198.51.100.7')).toBe('64:ff9b:0:0::/64');
+  });
+});
+
+describe('who reads the metrics', () => {
+  const token = 'metrics-token-0123456789abcdef';
+
+  it('answers on the server itself, not through a proxy on it, without a token', async () => {
+    const s = await scope.server();
+    const get = (headers: Record<string, string> = {}) => fetch(`${s.url}/metrics`, { headers });
+    const ok = await get();
+    expect(ok.status).toBe(200);
+    expect(await ok.text()).toContain('fika_sync_connections');
+    const proxied: Record<string, string>[] = [
+      { 'x-forwarded-for': '203.0.113.9' },
+      { forwarded: 'for=203.0.113.9' },
+      { 'x-real-ip': '203.0.113.9' }
+    ];
+    for (const forwarded of proxied) {
+      const refused = await get(forwarded);
+      expect(refused.status, JSON.stringify(forwarded)).toBe(403);
+      expect(await refused.text()).not.toContain('fika_sync');
+    }
+    // From another machine: the same rule, read with the addresses a socket reports.
+    expect(metricsAccess({}, '127.0.0.1', null)).toBe('ok');
+    expect(metricsAccess({}, '::ffff:127.0.0.1', null)).toBe('ok');
+    expect(metricsAccess({}, '::1', null)).toBe('ok');
+    for (const other of ['10.0.0.5', '::ffff:10.0.0.5', '2001:db8::1', '128.0.0.1', undefined]) {
+      expect(metricsAccess({}, other, null), String(other)).toBe(403);
+    }
+  });
+
+  it('asks everyone for the token when one is set', async () => {
+    const s = await scope.server({ metricsToken: token });
+    const get = (headers: Record<string, string> = {}) => fetch(`${s.url}/metrics`, { headers });
+    const none = await get();
+    expect(none.status).toBe(401);
+    expect(none.headers.get('www-authenticate')).toBe('Bearer realm="metrics"');
+    expect((await get({ authorization: `Bearer ${token}x` })).status).toBe(401);
+    expect((await get({ authorization: `Basic ${token}` })).status).toBe(401);
+    const ok = await get({ authorization: `Bearer ${token}`, 'x-forwarded-for': '203.0.113.9' });
+    expect(ok.status).toBe(200);
+    expect(await ok.text()).toContain('fika_sync_connections');
+    expect(metricsAccess({ authorization: `Bearer ${token}` }, '10.0.0.5', token)).toBe('ok');
+
+    expect(loadConfig({}).metricsToken).toBeNull();
+    expect(loadConfig({ FIKA_METRICS_TOKEN: token }).metricsToken).toBe(token);
+    for (const bad of ['short', `${token} with spaces`]) {
+      expect(() => loadConfig({ FIKA_METRICS_TOKEN: bad }), bad).toThrow(ConfigError);
+    }
   });
 });
 
