@@ -22,7 +22,7 @@ import {
   setReaction,
   type NewPost
 } from '../../src/lib/model/space-room';
-import { pin } from '../../src/lib/model/space-shared';
+import { markRoomsChanged, pin } from '../../src/lib/model/space-shared';
 import { defaultRules, type ValidationResult } from '../../src/lib/model/validation';
 
 interface Person {
@@ -311,6 +311,29 @@ describe('editors', () => {
     const entry = { postId: 'p1', room: 'space/news/2026-11', by: 'anna', at: 1 };
     expect(server.device(anna).act((d) => pin(d, entry))).toEqual(refused('editors-only'));
     expect(server.device(eva).act((d) => pin(d, { ...entry, by: 'eva' }))).toMatchObject(ok);
+  });
+
+  it("leaves a space's signals to the server: editors pin, but set or delete no signal", () => {
+    const server = new ServerRoom('space/news');
+    const entry = { postId: 'p1', room: 'space/news/2026-11', by: 'eva', at: 1 };
+    const e = server.device(eva);
+    // Each signal sends every kiosk screen of the space to ask for its rooms again.
+    expect(e.act((d) => markRoomsChanged(d, 5))).toEqual(refused('server-only'));
+    expect(e.act((d) => d.getMap('signals').set('other', 1))).toEqual(refused('server-only'));
+    // The server's own signal (written straight into its copy, as `writeAsServer` does).
+    markRoomsChanged(server.doc, 10);
+    expect(e.act((d) => markRoomsChanged(d, 10))).toEqual(refused('server-only'));
+    expect(e.act((d) => d.getMap('signals').delete('roomsChangedAt'))).toEqual(refused('server-only'));
+    // Pinning in the same update as a signal is refused whole; pinning alone passes, next to it.
+    expect(
+      e.act((d) => {
+        pin(d, entry);
+        markRoomsChanged(d, 11);
+      })
+    ).toEqual(refused('server-only'));
+    expect(e.act((d) => pin(d, entry))).toMatchObject(ok);
+    expect(server.doc.getMap('signals').toJSON()).toEqual({ roomsChangedAt: 10 });
+    expect(server.doc.getMap('pinned').size).toBe(1);
   });
 
   it('a post room holds only its own post', () => {

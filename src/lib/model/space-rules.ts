@@ -1,7 +1,7 @@
 /**
  * The ownership rules of the rooms that hold posts: a space's month partitions
  * (`space/<id>/<yyyy-mm>`), targeted post rooms (`post/<spaceId>/<postId>`, same shape) and a
- * space's shared room (`space/<id>`, pins).
+ * space's shared room (`space/<id>`, pins; its signals only the server writes).
  *
  * Yjs lets anyone who can write a document change all of it, so the server checks what each
  * update would do to its copy before applying it. The update is read struct by struct
@@ -40,6 +40,7 @@ import { DeleteRanges } from './delete-ranges';
 import { findStruct, runCheck, stop } from './rule-checks';
 import type { UpdateContext, ValidationResult } from './validation';
 import { ROOM_ID_PATTERN } from './rooms';
+import { changesSignals } from './space-shared';
 
 const no = (error: string, message: string): ValidationResult => ({ ok: false, error, message });
 
@@ -539,10 +540,21 @@ export function checkPostRoom(ctx: UpdateContext): ValidationResult {
   });
 }
 
-/** A space's shared room (`space/<id>`): only its managers write it (pins, settings). */
+/**
+ * A space's shared room (`space/<id>`): only its managers write it (pins, settings), and only the
+ * server its signals, each of which sends every kiosk screen of the space to ask for its rooms.
+ */
 export function checkSpaceSharedRoom(ctx: UpdateContext): ValidationResult {
-  if (ctx.space?.manager === true) return { ok: true };
-  return no('editors-only', 'Only the editors of this space may change its pins and settings.');
+  if (ctx.space?.manager !== true) {
+    return no('editors-only', 'Only the editors of this space may change its pins and settings.');
+  }
+  let changes: boolean;
+  try {
+    changes = changesSignals(ctx.doc, ctx.update);
+  } catch {
+    return no('bad-shape', 'The update could not be applied.');
+  }
+  return changes ? no('server-only', "Only the server writes a space's signals.") : { ok: true };
 }
 
 /** The rule for room kind `space`: the shared room or a month partition. */
