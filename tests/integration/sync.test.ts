@@ -719,12 +719,10 @@ describe('updates that hold nothing new', () => {
     const room = openSpace(s);
     const editor = client(s, room, s.addUser('editor', { role: 'editor' }).token);
     await synced(editor);
-    editor.doc.getMap('signals').set('roomsChangedAt', 1);
-    editor.doc.getMap('signals').set('roomsChangedAt', 2);
+    editor.doc.getMap('pinned').set('p1', 1);
+    editor.doc.getMap('pinned').set('p1', 2);
     await waitFor(
-      () =>
-        s.rooms.get(room)?.doc.getMap('signals').get('roomsChangedAt') === 2 &&
-        s.rooms.get(room)!.pending === 0,
+      () => s.rooms.get(room)?.doc.getMap('pinned').get('p1') === 2 && s.rooms.get(room)!.pending === 0,
       3000,
       'stored'
     );
@@ -739,7 +737,7 @@ describe('updates that hold nothing new', () => {
     // So does a new device's, now that the room is sent to it before it answers.
     const newcomer = client(s, room, s.addUser('newcomer').token);
     await Promise.all([synced(member), synced(newcomer)]);
-    expect(newcomer.doc.getMap('signals').get('roomsChangedAt')).toBe(2);
+    expect(newcomer.doc.getMap('pinned').get('p1')).toBe(2);
     await sleep(300);
     expect(member.provider.wsconnected && newcomer.provider.wsconnected).toBe(true);
     expect(await refused()).toBe(refusedBefore);
@@ -763,7 +761,7 @@ describe('updates that hold nothing new', () => {
     expect(await refused()).toBe(refusedBefore);
 
     // A change of the member's is still refused.
-    member.doc.getMap('signals').set('roomsChangedAt', 3);
+    member.doc.getMap('pinned').set('p2', 3);
     expect((await member.closed).code).toBe(CloseCodes.UpdateRefused.code);
   });
 });
