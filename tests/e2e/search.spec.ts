@@ -3,9 +3,21 @@
  * device's own store, so it answers offline; Swedish inflections find the guideline; the header's
  * field works by keyboard (ARIA combobox), and the page of all results filters.
  */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import AxeBuilder from '@axe-core/playwright';
 import { expect, test, type Page } from '@playwright/test';
-import { expectSyncState, signIn, waitForServiceWorker } from './support';
+import {
+  DEMO_PASSWORD,
+  databaseContains,
+  databases,
+  demoEmail,
+  expectSyncState,
+  signIn,
+  startOwnServer,
+  waitForServiceWorker
+} from './support';
 
 const field = (page: Page) => page.getByRole('combobox', { name: 'Search' });
 const results = (page: Page) => page.getByRole('listbox', { name: 'Search results' });
@@ -136,4 +148,57 @@ test('a new post is found as soon as it is written, and not once it is deleted',
   await field(page).fill(marker);
   await expect(page.getByRole('status').filter({ hasText: `Nothing found for “${marker}”` })).toBeVisible();
   await expect(results(page).getByRole('option', { name: new RegExp(marker) })).toHaveCount(0);
+});
+
+test('what sara may no longer read leaves her search index too', async ({ browser }) => {
+  test.setTimeout(120_000);
+  // A demo server of the test's own: it takes sara out of the Logistics department.
+  const server = await startOwnServer(
+    { FIKA_DEMO_DATA_DIR: fs.mkdtempSync(path.join(os.tmpdir(), 'fika-e2e-search-')) },
+    ['--demo']
+  );
+  const context = await browser.newContext({ baseURL: server.base });
+  try {
+    const page = await context.newPage();
+    await signIn(page, 'sara');
+    await expectSyncState(page, 'synced');
+    // "Conveyor" is only in a post of Warehouse 2027, the Logistics department's project.
+    await field(page).fill('conveyor');
+    await expect(results(page).getByRole('option', { name: /conveyor/i })).toBeVisible({ timeout: 30_000 });
+    expect(await databaseContains(page, 'fika-search-sara', 'conveyor')).toBe(true);
+
+    const login = await fetch(`${server.base}/api/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email: demoEmail('astrid'), password: DEMO_PASSWORD })
+    });
+    const { token } = (await login.json()) as { token: string };
+    const removed = await fetch(`${server.base}/api/admin/groups/logistics/members/sara`, {
+      method: 'DELETE',
+      headers: { authorization: `Bearer ${token}` }
+    });
+    expect(removed.status).toBe(204);
+
+    // The app hears of the change and forgets the project's rooms, and the index that held them.
+    await expect.poll(() => databaseContains(page, 'fika-sara', 'conveyor'), { timeout: 30_000 }).toBe(false);
+    await expect
+      .poll(
+        async () =>
+          (await databases(page)).includes('fika-search-sara') &&
+          (await databaseContains(page, 'fika-search-sara', 'conveyor')),
+        { timeout: 10_000 }
+      )
+      .toBe(false);
+    // Searching again builds the index from what is left: the post is not found.
+    await field(page).fill('');
+    await field(page).fill('conveyor');
+    await expect(page.getByRole('status').filter({ hasText: 'Nothing found for “conveyor”' })).toBeVisible({
+      timeout: 30_000
+    });
+    await expect(results(page).getByRole('option', { name: /conveyor/i })).toHaveCount(0);
+    expect(await databaseContains(page, 'fika-search-sara', 'conveyor')).toBe(false);
+  } finally {
+    await context.close();
+    server.stop();
+  }
 });

@@ -68,13 +68,15 @@ export async function databases(page: Page): Promise<string[]> {
 
 /**
  * A server of the test's own (beside the demo server Playwright starts): the production build on
- * a free port with `env` (a fresh data dir, another static dir, …). Stop it with `stop()`.
+ * a free port with `env` (a fresh data dir, another static dir, …) and `args` (`--demo`). Stop it
+ * with `stop()`.
  */
 export async function startOwnServer(
-  env: Record<string, string>
+  env: Record<string, string>,
+  args: string[] = []
 ): Promise<{ base: string; stop: () => void }> {
   const port = await freePort();
-  const child = spawn(process.execPath, ['dist/server/index.mjs'], {
+  const child = spawn(process.execPath, ['dist/server/index.mjs', ...args], {
     env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', ...env },
     stdio: 'ignore'
   });
