@@ -15,7 +15,13 @@ import type { Duplex } from 'node:stream';
 import { WebSocket, WebSocketServer } from 'ws';
 import { CloseCodes, type CloseCode } from '../../src/lib/model/close-codes';
 import { parseRoomName, type Access, type Room } from '../../src/lib/model/rooms';
-import { ACK_PARAM, decodeStateParam, STATE_PARAM } from '../../src/lib/model/protocol';
+import {
+  ACK_PARAM,
+  decodeStateParam,
+  STATE_PARAM,
+  SYNC_PROTOCOL,
+  tokenFromProtocols
+} from '../../src/lib/model/protocol';
 import type { RuleSet, SpaceContext } from '../../src/lib/model/validation';
 import type { Config } from './config';
 import type { Logger } from './logger';
@@ -140,7 +146,10 @@ export class SyncService {
       // The service keeps its own set of connections; ws's would cost a listener per socket.
       clientTracking: false,
       maxPayload: deps.config.maxMessageBytes,
-      perMessageDeflate: false
+      perMessageDeflate: false,
+      // A client that gives its token as a subprotocol offers `fika` beside it: the browser
+      // insists that the server select one of those offered, and the token must not be echoed.
+      handleProtocols: (offered) => (offered.has(SYNC_PROTOCOL) ? SYNC_PROTOCOL : false)
     });
     this.sweepTimer = setInterval(() => this.sweep(), deps.config.sessionCheckMs);
     this.heartbeatTimer = setInterval(() => this.heartbeat(), HEARTBEAT_MS);
@@ -228,13 +237,16 @@ export class SyncService {
   }
 
   /**
-   * The token from `?token=` (the stock client's `params`), else the session cookie. A cookie
-   * counts only from the server's own origin (or a configured one), so another site cannot open
-   * a connection in a signed-in person's name.
+   * The token from `?token=` (the stock client's `params`), else from a subprotocol
+   * (`tokenProtocols`), else the session cookie. A cookie counts only from the server's own
+   * origin (or a configured one), so another site cannot open a connection in a signed-in
+   * person's name.
    */
   private tokenOf(req: IncomingMessage, url: UpgradeUrl): string | null {
     const param = url.searchParams.get('token');
     if (param) return param;
+    const offered = tokenFromProtocols(req.headers['sec-websocket-protocol']);
+    if (offered) return offered;
     const cookie = readCookie(req.headers.cookie, SESSION_COOKIE);
     if (!cookie) return null;
     const origin = req.headers.origin;

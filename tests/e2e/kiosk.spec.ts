@@ -67,6 +67,9 @@ test('a kiosk screen for Göteborg: pairing, live announcements, offline, discon
   // The screen's browser: its own context, no person signed in (in the dark theme, to check it too).
   const kioskContext = await browser.newContext({ colorScheme: 'dark' });
   const kiosk = await kioskContext.newPage();
+  /** The addresses of the screen's sync connections: proxies log them, so no token may be in one. */
+  const socketUrls: string[] = [];
+  kiosk.on('websocket', (socket) => socketUrls.push(socket.url()));
   await kiosk.goto('/kiosk');
   await expect(kiosk.getByLabel('Pairing code')).toBeVisible();
   await expectNoSeriousViolations(kiosk, 'pairing (dark)');
@@ -93,6 +96,11 @@ test('a kiosk screen for Göteborg: pairing, live announcements, offline, discon
   );
   const dbName = `fika-kiosk:${kioskId}`;
   expect(await databases(kiosk)).toContain(dbName);
+  const token = await kiosk.evaluate(
+    () => (JSON.parse(localStorage.getItem('fika.kiosk')!) as { token: string }).token
+  );
+  expect(socketUrls.length).toBeGreaterThan(0);
+  expect(socketUrls.filter((url) => url.includes(token) || url.includes('token='))).toEqual([]);
 
   // A must-read in All staff is on the screen within 2 s of being posted.
   const announcement = `Viktigt: brandövning ${Date.now()}`;

@@ -8,7 +8,14 @@ import { describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import * as encoding from 'lib0/encoding';
 import * as decoding from 'lib0/decoding';
-import { ACK_PARAM, COMMITTED_MESSAGE, encodeStateParam, STATE_PARAM } from '../../src/lib/model/protocol';
+import {
+  ACK_PARAM,
+  COMMITTED_MESSAGE,
+  encodeStateParam,
+  STATE_PARAM,
+  SYNC_PROTOCOL,
+  tokenProtocols
+} from '../../src/lib/model/protocol';
 import { PresenceEntries, WHOLE_ROOM_AHEAD_MAX_BYTES } from '../../sync-server/src/connection';
 import { SLEEP_MAX_BYTES } from '../../sync-server/src/rooms';
 import { buildTeamSpace } from '../factories';
@@ -348,6 +355,23 @@ describe('refusals', () => {
     const session = s.auth.authenticate(revoked.token)!.session;
     s.auth.revokeSession(session.id);
     expect((await withTimeout(client(s, room, revoked.token).closed, 3000, 'revoked')).code).toBe(4401);
+  });
+
+  it('takes the token as a subprotocol, out of the address, and selects `fika`', async () => {
+    const s = await server();
+    const room = openSpace(s);
+    const { token } = s.addUser('screen');
+    const c = client(s, room, null, { protocols: tokenProtocols(token) });
+    await synced(c);
+    expect((c.provider.ws as unknown as import('ws').WebSocket).protocol).toBe(SYNC_PROTOCOL);
+    expect(c.provider.url).not.toContain(token);
+    c.doc.getMap('m').set('x', 1);
+    await waitFor(() => s.rooms.get(room)?.doc.getMap('m').get('x') === 1);
+
+    const bad = client(s, room, null, { protocols: tokenProtocols('not-a-token') });
+    expect((await withTimeout(bad.closed, 3000, 'bad token')).code).toBe(4401);
+    const none = client(s, room, null, { protocols: [SYNC_PROTOCOL] });
+    expect((await withTimeout(none.closed, 3000, 'no token')).code).toBe(4401);
   });
 
   it('closes with 4403 for a room the person may not read, sending none of its content', async () => {

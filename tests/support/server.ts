@@ -75,12 +75,15 @@ export function connect(
     WebSocketPolyfill?: typeof WebSocket;
     connect?: boolean;
     params?: Record<string, string>;
+    /** WebSocket subprotocols (`tokenProtocols`, which authenticate without `token`). */
+    protocols?: string[];
   } = {}
 ): Client {
   const doc = opts.doc ?? new Y.Doc();
   const provider = new WebsocketProvider(server.wsUrl, room, doc, {
     WebSocketPolyfill: (opts.WebSocketPolyfill ?? WebSocket) as unknown as typeof globalThis.WebSocket,
     params: { ...(token === null ? {} : { token }), ...opts.params },
+    protocols: opts.protocols ?? [],
     disableBc: true,
     connect: opts.connect ?? true,
     maxBackoffTime: 500

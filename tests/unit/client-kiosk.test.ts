@@ -10,6 +10,7 @@ import { engineMe, kioskDbOwner, type KioskMe } from '../../src/lib/kiosk/device
 import { announcements, latestPosts } from '../../src/lib/kiosk/queries';
 import { orgRoom, spaceMonthRoom, spaceRoom, userRoom } from '../../src/lib/model/rooms';
 import { addPost } from '../../src/lib/model/space-room';
+import { tokenProtocols } from '../../src/lib/model/protocol';
 import WebSocket from 'ws';
 import type { FikaDb } from '../../src/lib/data/db';
 import { createSyncEngine } from '../../src/lib/sync/engine';
@@ -26,7 +27,7 @@ async function kioskEngine(s: TestServer, db: FikaDb, token: string, me: KioskMe
     personal: false,
     onSessionEnded,
     url: s.wsUrl,
-    params: { token },
+    protocols: tokenProtocols(token),
     WebSocket: WebSocket as unknown as typeof globalThis.WebSocket
   });
   scope.defer(() => engine.stop());

@@ -14,6 +14,7 @@ import { ApiFailure } from '../api';
 import { openUserDb, type FikaDb } from '../data/db';
 import { i18n } from '../i18n/index.svelte';
 import type { SyncEngine } from '../sync/engine';
+import { tokenProtocols } from '../model/protocol';
 import {
   engineMe,
   fetchMe,
@@ -97,7 +98,8 @@ export class KioskScreen {
       db: this.db,
       me: this.me ? engineMe(this.me) : null,
       personal: false,
-      params: { token: device.token },
+      // In a header, not the address: proxies log addresses.
+      protocols: tokenProtocols(device.token),
       versions: kioskVersions(device),
       onSessionEnded: () => void this.#disconnect(),
       // A new targeted post for this screen's place, or a changed audience: ask at once rather

@@ -7,10 +7,36 @@
  * the app exactly which of them the server has stored ("all changes saved" is then a fact,
  * not a guess). A stock client never asks for it and never receives it.
  *
- * A client may also say, on connecting, which state of the room it holds (`STATE_PARAM`).
+ * A client may also say, on connecting, which state of the room it holds (`STATE_PARAM`), and
+ * give its token as a WebSocket subprotocol rather than in the address (`tokenProtocols`).
  */
 import * as decoding from 'lib0/decoding';
 import { fromBase64UrlEncoded, toBase64UrlEncoded } from 'lib0/buffer';
+
+/** The subprotocol the server selects when a client offers it (and a token beside it). */
+export const SYNC_PROTOCOL = 'fika';
+/** The start of the subprotocol that carries a token. */
+export const TOKEN_PROTOCOL_PREFIX = 'fika.token.';
+
+/**
+ * The WebSocket subprotocols that authenticate a connection with `token` (`protocols` of the
+ * stock provider). Unlike `?token=`, they travel in a header, which proxies do not write into
+ * their access logs. Tokens are base64url, which a subprotocol name may hold as it is.
+ */
+export function tokenProtocols(token: string): string[] {
+  return [SYNC_PROTOCOL, `${TOKEN_PROTOCOL_PREFIX}${token}`];
+}
+
+/** The token among the offered subprotocols (`Sec-WebSocket-Protocol`), or null. */
+export function tokenFromProtocols(header: string | undefined): string | null {
+  for (const offered of (header ?? '').split(',')) {
+    const name = offered.trim();
+    if (name.startsWith(TOKEN_PROTOCOL_PREFIX) && name.length > TOKEN_PROTOCOL_PREFIX.length) {
+      return name.slice(TOKEN_PROTOCOL_PREFIX.length);
+    }
+  }
+  return null;
+}
 
 /** The query parameter that asks for commit acknowledgements. */
 export const ACK_PARAM = 'ack';

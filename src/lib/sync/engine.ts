@@ -132,8 +132,10 @@ export interface SyncEngineOptions {
   onAccessLost?: (rooms: string[]) => void;
   /** The sync endpoint; this origin's `/sync` by default. */
   url?: string;
-  /** Extra query parameters, e.g. a token for a client without the session cookie. */
+  /** Extra query parameters. */
   params?: Record<string, string>;
+  /** WebSocket subprotocols: `tokenProtocols(token)` for a client without the session cookie. */
+  protocols?: string[];
   /** A WebSocket implementation where the platform has none. */
   WebSocket?: typeof WebSocket;
   /**
@@ -246,6 +248,7 @@ export class FikaSyncEngine implements SyncEngine {
       ydb: this.#ydb,
       url: options.url ?? defaultUrl(),
       params: options.params ?? {},
+      protocols: options.protocols ?? [],
       WebSocket: options.WebSocket,
       status: this.status,
       online: () => this.status.online,

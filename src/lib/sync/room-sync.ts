@@ -54,6 +54,7 @@ export interface RoomSyncContext {
   ydb: FikaDb;
   url: string;
   params: Record<string, string>;
+  protocols: string[];
   WebSocket?: typeof WebSocket;
   status: SyncStatus;
   /** False when the device knows it has no network: no connection is attempted then. */
@@ -162,6 +163,7 @@ export class RoomSync {
     const ws = new RoomProvider(this.#ctx.url, this.name, doc, {
       connect: false,
       params: { ...this.#ctx.params, [ACK_PARAM]: '1' },
+      protocols: this.#ctx.protocols,
       // y-dexie keeps this device's tabs consistent through IndexedDB.
       disableBc: true,
       maxBackoffTime: MAX_BACKOFF_MS,
