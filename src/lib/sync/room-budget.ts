@@ -14,6 +14,7 @@
 import { api, ApiFailure } from '../api';
 import { parseRoomName, type Access } from '../model/rooms';
 import type { RoomSync } from './room-sync';
+import { spreadForTabs, withRoomLock } from './catch-up-claims';
 
 /**
  * The most rooms one tab keeps connected at once, catching up included; less when several tabs
@@ -198,7 +199,7 @@ export interface CatchUpOptions {
  * update as it arrives, and the room's rows were written before it counted as synced). The store
  * is the device's, shared by its tabs: a tab reads it again before each room, skipping a room
  * another tab has caught up to the same mark, and skips for now a room another tab is catching
- * up (a Web Lock per room), so that several tabs share the work rather than each doing all of it.
+ * up (catch-up-claims.ts), so that several tabs share the work rather than each doing all of it.
  */
 export class CatchUp {
   readonly #host: CatchUpHost;
@@ -365,29 +366,4 @@ export class CatchUp {
       }
     });
   }
-}
-
-/**
- * The rooms to catch up, in the order this tab takes them. With Web Locks, tabs share the work
- * room by room (`withRoomLock`) and keep the order. Without, every tab would go down the same
- * list at the same time, each catching up the same rooms as the others; starting each at its own
- * random place, they mostly meet rooms another tab has caught up already (and kept its mark).
- */
-function spreadForTabs(rooms: string[]): string[] {
-  const locks = typeof navigator === 'undefined' ? undefined : navigator.locks;
-  if (locks || typeof window === 'undefined' || rooms.length < 2) return rooms;
-  const start = Math.floor(Math.random() * rooms.length);
-  return [...rooms.slice(start), ...rooms.slice(0, start)];
-}
-
-/**
- * Runs `fn` holding this device's lock for catching up `room`, or does nothing when another tab
- * holds it. Where Web Locks are missing, just runs `fn`.
- */
-async function withRoomLock(room: string, fn: () => Promise<void>): Promise<void> {
-  const locks = typeof navigator === 'undefined' ? undefined : navigator.locks;
-  if (!locks) return fn();
-  await locks.request(`fika-catch-up:${room}`, { ifAvailable: true }, async (lock) => {
-    if (lock) await fn();
-  });
 }
