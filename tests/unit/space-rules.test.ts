@@ -334,6 +334,16 @@ describe('editors', () => {
     expect(e.act((d) => pin(d, entry))).toMatchObject(ok);
     expect(server.doc.getMap('signals').toJSON()).toEqual({ roomsChangedAt: 10 });
     expect(server.doc.getMap('pinned').size).toBe(1);
+
+    // A pin replaced, and one holding a nested map, pass; an update depending on one the server
+    // never had is refused (Yjs would keep it aside and place it later, unchecked).
+    expect(e.act((d) => pin(d, { ...entry, at: 2 }))).toMatchObject(ok);
+    expect(e.act((d) => d.getMap('pinned').set('p2', new Y.Map([['a', 1]])))).toMatchObject(ok);
+    const f = server.device(eva);
+    f.pull();
+    f.record((d) => pin(d, { ...entry, postId: 'p3' }));
+    const second = f.record((d) => pin(d, { ...entry, postId: 'p3', at: 3 }));
+    expect(server.send(eva, second)).toEqual(refused('gap'));
   });
 
   it('a post room holds only its own post', () => {

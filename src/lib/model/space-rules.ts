@@ -40,7 +40,7 @@ import { DeleteRanges } from './delete-ranges';
 import { findStruct, runCheck, stop } from './rule-checks';
 import type { UpdateContext, ValidationResult } from './validation';
 import { ROOM_ID_PATTERN } from './rooms';
-import { changesSignals } from './space-shared';
+import { checkSpaceSharedRoom } from './space-shared-rules';
 
 const no = (error: string, message: string): ValidationResult => ({ ok: false, error, message });
 
@@ -538,23 +538,6 @@ export function checkPostRoom(ctx: UpdateContext): ValidationResult {
     check.run();
     return check.claims.size === 0 ? { ok: true } : { ok: true, claims: [...check.claims] };
   });
-}
-
-/**
- * A space's shared room (`space/<id>`): only its managers write it (pins, settings), and only the
- * server its signals, each of which sends every kiosk screen of the space to ask for its rooms.
- */
-export function checkSpaceSharedRoom(ctx: UpdateContext): ValidationResult {
-  if (ctx.space?.manager !== true) {
-    return no('editors-only', 'Only the editors of this space may change its pins and settings.');
-  }
-  let changes: boolean;
-  try {
-    changes = changesSignals(ctx.doc, ctx.update);
-  } catch {
-    return no('bad-shape', 'The update could not be applied.');
-  }
-  return changes ? no('server-only', "Only the server writes a space's signals.") : { ok: true };
 }
 
 /** The rule for room kind `space`: the shared room or a month partition. */

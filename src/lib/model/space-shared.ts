@@ -13,7 +13,7 @@
  * Only the space's editors (admins and editors in its audience) write this room, and only the
  * server its signals; the server's rules refuse any other update (see space-rules.ts).
  */
-import * as Y from 'yjs';
+import type * as Y from 'yjs';
 
 export interface PinEntry {
   postId: string;
@@ -49,30 +49,4 @@ export function onRoomsChanged(doc: Y.Doc, listener: () => void): () => void {
   };
   map.observe(observer);
   return () => map.unobserve(observer);
-}
-
-/** The signals' entries as they stand (which item holds each key, and whether it is deleted). */
-function signalsPrint(doc: Y.Doc): string {
-  const parts: string[] = [];
-  for (const [key, item] of signals(doc)._map) {
-    parts.push(`${key} ${item.id.client} ${item.id.clock} ${item.deleted}`);
-  }
-  return parts.sort().join('\n');
-}
-
-/**
- * Whether `update` would change the room's signals: tried on a copy of the room (which stays
- * small: a few pins and one signal), so that the copy's Yjs decides, as the room's would, which
- * entries the update sets or deletes. `doc` itself is not touched.
- */
-export function changesSignals(doc: Y.Doc, update: Uint8Array): boolean {
-  const copy = new Y.Doc({ gc: doc.gc });
-  try {
-    Y.applyUpdate(copy, Y.encodeStateAsUpdate(doc));
-    const before = signalsPrint(copy);
-    Y.applyUpdate(copy, update);
-    return signalsPrint(copy) !== before;
-  } finally {
-    copy.destroy();
-  }
 }
