@@ -20,6 +20,7 @@ import {
   decodeStateParam,
   STATE_PARAM,
   SYNC_PROTOCOL,
+  TOKEN_PROTOCOL_PREFIX,
   tokenFromProtocols
 } from '../../src/lib/model/protocol';
 import type { RuleSet, SpaceContext } from '../../src/lib/model/validation';
@@ -149,7 +150,12 @@ export class SyncService {
       perMessageDeflate: false,
       // A client that gives its token as a subprotocol offers `fika` beside it: the browser
       // insists that the server select one of those offered, and the token must not be echoed.
-      handleProtocols: (offered) => (offered.has(SYNC_PROTOCOL) ? SYNC_PROTOCOL : false)
+      // Other clients get the first they offer, as ws would select without this.
+      handleProtocols: (offered) => {
+        if (offered.has(SYNC_PROTOCOL)) return SYNC_PROTOCOL;
+        for (const name of offered) if (!name.startsWith(TOKEN_PROTOCOL_PREFIX)) return name;
+        return false;
+      }
     });
     this.sweepTimer = setInterval(() => this.sweep(), deps.config.sessionCheckMs);
     this.heartbeatTimer = setInterval(() => this.heartbeat(), HEARTBEAT_MS);

@@ -14,6 +14,7 @@ import {
   encodeStateParam,
   STATE_PARAM,
   SYNC_PROTOCOL,
+  TOKEN_PROTOCOL_PREFIX,
   tokenProtocols
 } from '../../src/lib/model/protocol';
 import { PresenceEntries, WHOLE_ROOM_AHEAD_MAX_BYTES } from '../../sync-server/src/connection';
@@ -372,6 +373,12 @@ describe('refusals', () => {
     expect((await withTimeout(bad.closed, 3000, 'bad token')).code).toBe(4401);
     const none = client(s, room, null, { protocols: [SYNC_PROTOCOL] });
     expect((await withTimeout(none.closed, 3000, 'no token')).code).toBe(4401);
+
+    // A client offering other subprotocols gets the first of them (never a token) selected, as
+    // before, and is authenticated as before.
+    const other = client(s, room, token, { protocols: [`${TOKEN_PROTOCOL_PREFIX}x`, 'other', 'more'] });
+    await synced(other);
+    expect((other.provider.ws as unknown as import('ws').WebSocket).protocol).toBe('other');
   });
 
   it('closes with 4403 for a room the person may not read, sending none of its content', async () => {
