@@ -37,7 +37,7 @@
 import * as Y from 'yjs';
 import { POST_ROOM_MAPS, PostLimits, Reactions } from './space-room';
 import { DeleteRanges } from './delete-ranges';
-import { findStruct, runCheck, stop } from './rule-checks';
+import { findStruct, followPlacement, runCheck, stop, type PlacementHost } from './rule-checks';
 import type { UpdateContext, ValidationResult } from './validation';
 import { ROOM_ID_PATTERN } from './rooms';
 import { checkSpaceSharedRoom } from './space-shared-rules';
@@ -137,6 +137,14 @@ class PostRoomCheck {
   private readonly authored = new Set<Y.Item>();
   readonly claims = new Set<number>();
 
+  private readonly placement: PlacementHost<Place> = {
+    memo: this.places,
+    state: (client) => this.state(client),
+    need: (id, from) => this.need(id, from),
+    server: (item) => this.serverPlace(item),
+    own: (item) => this.ownPlace(item)
+  };
+
   constructor(private readonly ctx: UpdateContext) {
     this.sender = ctx.user.id;
     this.manager = ctx.space?.manager === true;
@@ -232,42 +240,9 @@ class PostRoomCheck {
     return { root: null, parent: type._item, fresh: false, key };
   }
 
-  /**
-   * Resolves a new item's place as Yjs will: the left neighbour's (origin), else the right's,
-   * else its own parent info. Chains of new items are followed iteratively and remembered.
-   * Null: Yjs will discard the item (a neighbour or parent was garbage-collected).
-   */
-  private place(start: Y.Item): Place | null {
-    const path: Y.Item[] = [];
-    const onPath = new Set<Y.Item>();
-    let item = start;
-    let result: Place | null | undefined;
-    while (result === undefined) {
-      const known = this.places.get(item);
-      if (known !== undefined) {
-        result = known;
-        break;
-      }
-      if (onPath.has(item)) stop('gap', 'The update refers to itself in a circle.');
-      onPath.add(item);
-      path.push(item);
-      const offset = Math.max(0, this.state(item.id.client) - item.id.clock);
-      const right = item.rightOrigin ? this.need(item.rightOrigin, item) : null;
-      const leftId: ID | null =
-        offset > 0 ? { client: item.id.client, clock: item.id.clock + offset - 1 } : item.origin;
-      const left = leftId ? this.need(leftId, item) : null;
-      if (left?.struct instanceof Y.GC || right?.struct instanceof Y.GC) {
-        result = null;
-      } else if (left || right) {
-        const next = (left ?? right)!;
-        if (next.fresh) item = next.struct as Y.Item;
-        else result = this.serverPlace(next.struct as Y.Item);
-      } else {
-        result = this.ownPlace(item);
-      }
-    }
-    for (const p of path) this.places.set(p, result);
-    return result;
+  /** Where a new item goes, as Yjs will place it (rule-checks.ts `followPlacement`). */
+  private place(item: Y.Item): Place | null {
+    return followPlacement(item, this.placement);
   }
 
   private ownPlace(item: Y.Item): Place | null {

@@ -3,13 +3,12 @@
  * write it (pins, settings), and only the server its `signals`, each of which sends every kiosk
  * screen of the space to ask for its rooms again.
  *
- * The update is read struct by struct against the server's copy, as Yjs will place it (the same
- * placement as space-rules.ts): each new item's root is its origin's (else its right origin's),
- * else its own parent's, following items new in the update back to one the server has. So the
+ * The update is read struct by struct against the server's copy, each new item placed as Yjs will
+ * place it (`followPlacement`, as for the post rooms), back to an item the server has. So the
  * check costs what the update holds, not what the room holds.
  */
 import * as Y from 'yjs';
-import { findStruct, runCheck, stop } from './rule-checks';
+import { findStruct, Follow, followPlacement, runCheck, stop, type PlacementHost } from './rule-checks';
 import type { UpdateContext, ValidationResult } from './validation';
 
 const SIGNALS = 'signals';
@@ -39,6 +38,13 @@ class SignalsCheck {
   /** The root each new item goes under (null: Yjs discards it). */
   private readonly roots = new Map<Y.Item, string | null>();
   private readonly rootNames = new Map<unknown, string>();
+  private readonly placement: PlacementHost<string> = {
+    memo: this.roots,
+    state: (client) => this.state(client),
+    need: (id, from) => this.need(id, from),
+    server: (item) => this.serverRoot(item),
+    own: (item) => this.ownRoot(item)
+  };
 
   constructor(private readonly ctx: UpdateContext) {
     this.store = ctx.doc.store;
@@ -77,10 +83,12 @@ class SignalsCheck {
     return s;
   }
 
-  /** The struct holding `id`, on the server or new in the update; a reference to nothing is a gap. */
-  private find(id: ID): { struct: Y.Item | Y.GC; fresh: boolean } {
+  /** A referenced struct that must exist; a new one of the same client must come earlier. */
+  private need(id: ID, from: Y.Item): { struct: Y.Item | Y.GC; fresh: boolean } {
     const found = findStruct(this.store, this.fresh, id, this.state(id.client));
-    if (!found) return stop('gap', 'The update refers to changes the server does not have.');
+    if (!found || (found.fresh && id.client === from.id.client && id.clock >= from.id.clock)) {
+      return stop('gap', 'The update refers to changes the server does not have.');
+    }
     return found;
   }
 
@@ -94,37 +102,18 @@ class SignalsCheck {
     return null;
   }
 
-  /** The root a new item goes under, as Yjs places it; chains of new items are followed and remembered. */
-  private rootOf(start: Y.Item): string | null {
-    const path: Y.Item[] = [];
-    const onPath = new Set<Y.Item>();
-    let item = start;
-    let result: string | null | undefined;
-    while (result === undefined) {
-      const known = this.roots.get(item);
-      if (known !== undefined) {
-        result = known;
-        break;
-      }
-      if (onPath.has(item)) stop('gap', 'The update refers to itself in a circle.');
-      onPath.add(item);
-      path.push(item);
-      // A struct that starts inside what the server has goes on right after its own earlier part.
-      const offset = Math.max(0, this.state(item.id.client) - item.id.clock);
-      const leftId: ID | null =
-        offset > 0 ? { client: item.id.client, clock: item.id.clock + offset - 1 } : item.origin;
-      const ref =
-        leftId ?? item.rightOrigin ?? (typeof item.parent === 'string' ? null : (item.parent as ID | null));
-      if (ref === null) {
-        result = typeof item.parent === 'string' ? item.parent : null;
-        break;
-      }
-      const found = this.find(ref);
-      if (found.struct instanceof Y.GC) result = null;
-      else if (found.fresh) item = found.struct;
-      else result = this.serverRoot(found.struct);
-    }
-    for (const p of path) this.roots.set(p, result);
-    return result;
+  /** A new item with only its own parent info: a root by name, or inside the type another item holds. */
+  private ownRoot(item: Y.Item): string | null | Follow {
+    const parent = item.parent as unknown;
+    if (typeof parent === 'string') return parent;
+    if (parent === null || typeof parent !== 'object') return stop('bad-shape', 'An item has no parent.');
+    const holder = this.need(parent as ID, item);
+    if (holder.struct instanceof Y.GC) return null;
+    return holder.fresh ? new Follow(holder.struct) : this.serverRoot(holder.struct);
+  }
+
+  /** The root a new item goes under, as Yjs places it (rule-checks.ts `followPlacement`). */
+  private rootOf(item: Y.Item): string | null {
+    return followPlacement(item, this.placement);
   }
 }
