@@ -344,6 +344,16 @@ describe('editors', () => {
     f.record((d) => pin(d, { ...entry, postId: 'p3' }));
     const second = f.record((d) => pin(d, { ...entry, postId: 'p3', at: 3 }));
     expect(server.send(eva, second)).toEqual(refused('gap'));
+
+    // Offline, a pin set twice and sent as one update: the second value refers to the first, which
+    // the device has deleted (its content dropped).
+    const g = server.device(eva);
+    g.pull();
+    g.record((d) => pin(d, { ...entry, postId: 'p4' }));
+    g.record((d) => pin(d, { ...entry, postId: 'p4', at: 4 }));
+    const offline = Y.encodeStateAsUpdate(g.doc, Y.encodeStateVector(server.doc));
+    expect(server.send(eva, offline)).toMatchObject(ok);
+    expect(server.doc.getMap('pinned').get('p4')).toMatchObject({ at: 4 });
   });
 
   it('a post room holds only its own post', () => {

@@ -33,8 +33,8 @@ export function checkSpaceSharedRoom(ctx: UpdateContext): ValidationResult {
 class SignalsCheck {
   private readonly store: Y.Doc['store'];
   private readonly states = new Map<number, number>();
-  /** The update's items per client, in clock order (for `findStruct`). */
-  private readonly fresh = new Map<number, Y.Item[]>();
+  /** The update's structs per client, in clock order (for `findStruct`). */
+  private readonly fresh = new Map<number, Array<Y.Item | Y.GC>>();
   /** The root each new item goes under (null: Yjs discards it). */
   private readonly roots = new Map<Y.Item, string | null>();
   private readonly rootNames = new Map<unknown, string>();
@@ -65,7 +65,8 @@ class SignalsCheck {
       }
     }
     for (const s of structs) {
-      if (!(s instanceof Y.Item)) continue;
+      // A device's garbage-collected content comes as GC structs, which later items may refer to.
+      if (!(s instanceof Y.Item) && !(s instanceof Y.GC)) continue;
       let list = this.fresh.get(s.id.client);
       if (!list) this.fresh.set(s.id.client, (list = []));
       list.push(s);
