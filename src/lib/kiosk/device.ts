@@ -4,9 +4,9 @@
  * A kiosk is a device, not a person (see sync-server/src/kiosks.ts): pairing with a code or a
  * link's secret gives a device token, kept in localStorage (`fika.kiosk`) for the sync
  * connections (as a subprotocol, `tokenProtocols`) and the API's Bearer header; the server also
- * sets an HttpOnly cookie for the images. Its rooms live in a Dexie database of its own, `fika-kiosk:<id>` (a `:` never
- * occurs in a person's id, so it cannot be anyone's), deleted whole when the screen is
- * disconnected.
+ * sets an HttpOnly cookie for the images. Its rooms live in a Dexie database of its own,
+ * `fika-kiosk:<id>` (a `:` never occurs in a person's id, so it cannot be anyone's), deleted
+ * whole when the screen is disconnected.
  */
 import { ApiFailure, type Me } from '../api';
 import { deleteUserDb } from '../data/db';
